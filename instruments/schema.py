@@ -1,0 +1,138 @@
+"""The instrument file format, validated on load.
+
+An instrument file (YAML) holds an id, a version, bilingual wording, sections of items,
+the optional respondent profile and the index tree (items -> factors -> aspects -> total).
+Errors name the file, the item or node, and the problem.
+"""
+from dataclasses import dataclass, field
+
+ITEM_TYPES = ("likert5", "yesno", "choice", "text")
+RULES = ("mean", "pooled", "weighted")
+LANGS = ("vi", "en")
+
+SATISFACTION_LABELS = {
+    1: {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
+    2: {"vi": "Không hài lòng", "en": "Dissatisfied"},
+    3: {"vi": "Bình thường", "en": "Neutral"},
+    4: {"vi": "Hài lòng", "en": "Satisfied"},
+    5: {"vi": "Rất hài lòng", "en": "Very satisfied"},
+}
+YESNO_OPTIONS = (
+    (1, {"vi": "Có", "en": "Yes"}),
+    (0, {"vi": "Không", "en": "No"}),
+)
+PROFILE_FIELDS = {
+    "respondent_type": (
+        ("citizen", {"vi": "Người dân", "en": "Individual"}),
+        ("organisation", {"vi": "Tổ chức, doanh nghiệp", "en": "Organisation or business"}),
+    ),
+    "sex": (
+        ("female", {"vi": "Nữ", "en": "Female"}),
+        ("male", {"vi": "Nam", "en": "Male"}),
+    ),
+    "age_band": (
+        ("u30", {"vi": "Dưới 30 tuổi", "en": "Under 30"}),
+        ("30-44", {"vi": "30–44 tuổi", "en": "30–44"}),
+        ("45-59", {"vi": "45–59 tuổi", "en": "45–59"}),
+        ("60+", {"vi": "Từ 60 tuổi", "en": "60 or older"}),
+    ),
+}
+PROFILE_QUESTIONS = {
+    "respondent_type": {"vi": "Ông/Bà là", "en": "You are"},
+    "sex": {"vi": "Giới tính", "en": "Sex"},
+    "age_band": {"vi": "Tuổi", "en": "Age"},
+}
+
+
+class InstrumentError(ValueError):
+    """An instrument file that does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: dict
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    type: str
+    text: dict
+    required: bool = True
+    not_applicable: bool = False
+    options: tuple = ()
+    max_length: int = 1000
+    help: dict | None = None
+
+    @property
+    def scored(self):
+        """Whether the item enters the satisfaction indices (5-level items only)."""
+        return self.type == "likert5"
+
+    def label(self, lang):
+        return self.text.get(lang) or self.text["vi"]
+
+    def valid_values(self):
+        return {o.value for o in self.options}
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: dict
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of the index tree; ``coefficients`` maps item codes to weights summing to 1."""
+
+    code: str
+    name: dict
+    level: str
+    rule: str
+    items: tuple = ()
+    children: tuple = ()
+    weights: tuple = ()
+    max_points: float | None = None
+    coefficients: dict = field(default_factory=dict, compare=False)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def item_codes(self):
+        if self.items:
+            return list(self.items)
+        return [code for child in self.children for code in child.item_codes()]
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    version: int
+    title: dict
+    intro: dict
+    sections: tuple
+    profile: tuple
+    index: Node
+    source: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def items(self):
+        return [item for section in self.sections for item in section.items]
+
+    def item(self, code):
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    @property
+    def scored_items(self):
+        return [item for item in self.items if item.scored]
+
+    def nodes(self):
+        return list(self.index.walk())

@@ -1,0 +1,67 @@
+"""hailong: the Flask application factory."""
+import os
+
+from flask import Flask, request, session
+
+from survey_app.config import Config, UnsafeConfiguration, check_production, default_database_url
+from survey_app.extensions import babel, csrf, db, limiter, login, migrate
+from survey_app.services import sqlite_fixes  # noqa: F401  (engine event listeners)
+
+
+def select_locale():
+    """``?lang=`` wins and is remembered in the session; Vietnamese is the default."""
+    wanted = request.args.get("lang")
+    if wanted in ("vi", "en"):
+        session["lang"] = wanted
+        return wanted
+    return session.get("lang", "vi")
+
+
+def create_app(config=None):
+    """Build the app. ``config`` (a mapping) overrides the environment-based ``Config``."""
+    app = Flask(__name__, instance_relative_config=False,
+                instance_path=os.environ.get("HAILONG_INSTANCE_PATH") or None)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    if app.config.get("HASH_KEY") is None:
+        app.config["HASH_KEY"] = app.config["SECRET_KEY"]
+    if app.config["ENV_NAME"] == "production":
+        problems = check_production(app.config)
+        if problems:
+            raise UnsafeConfiguration("refusing to start: " + "; ".join(problems))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login.init_app(app)
+    login.login_view = "admin.login"
+    login.login_message = None
+    limiter.init_app(app)
+
+    from survey_app import errors, public
+    from survey_app.admin import bp as admin_bp
+    from survey_app.api import bp as api_bp
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    errors.register(app)
+    csrf.exempt(api_bp)
+
+    @login.user_loader
+    def load_user(user_id):
+        from survey_app.models import User
+
+        return db.session.get(User, int(user_id))
+
+    @app.context_processor
+    def inject_locale():
+        from flask_babel import get_locale
+
+        return {"lang": str(get_locale() or "vi")}
+
+    return app

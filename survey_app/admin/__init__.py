@@ -1,0 +1,6 @@
+"""Staff console: sign-in, units, service points, QR posters, API keys."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from survey_app.admin import views  # noqa: E402,F401

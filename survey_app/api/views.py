@@ -1,0 +1,80 @@
+"""``/api/v1``: invitations for dossiers."""
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from survey_app.api import bp
+from survey_app.extensions import db, limiter
+from survey_app.services import api_keys, invite
+from survey_app.services.qr import qr_svg
+
+
+def api_error(status, code, message):
+    return jsonify(error=code, message=message), status
+
+
+def presented_key():
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-API-Key", "").strip()
+
+
+@bp.before_request
+def require_api_key():
+    key = api_keys.authenticate(presented_key())
+    if key is None:
+        return api_error(401, "unauthorized", _("Missing, wrong or revoked API key."))
+    g.api_key = key
+    return None
+
+
+def invitation_problem_message(code):
+    return {
+        "dossier_missing": _("'dossier_code' is required: a non-empty string."),
+        "dossier_too_long": _("'dossier_code' is longer than %(n)d characters.",
+                              n=invite.DOSSIER_MAX_LENGTH),
+        "procedure_unknown": _("'procedure_code' is not in the procedure catalogue."),
+        "used": _("This dossier has already been rated."),
+    }[code]
+
+
+@bp.post("/invitations")
+@limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
+               key_func=lambda: presented_key()[:16] or "anonymous")
+def create_invitation():
+    """Make (or return) the one-use survey link of a dossier; see docs/api.md."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "invalid_json", _("The body must be a JSON object."))
+    unknown = sorted(set(body) - {"dossier_code", "procedure_code", "expires_in_days"})
+    if unknown:
+        return api_error(400, "unknown_field",
+                         _("Unknown field(s): %(names)s.", names=", ".join(unknown)))
+    days = body.get("expires_in_days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                             or not 1 <= days <= 365):
+        return api_error(400, "invalid_expiry",
+                         _("'expires_in_days' must be a whole number from 1 to 365."))
+    procedure = body.get("procedure_code")
+    if procedure is not None and not isinstance(procedure, str):
+        return api_error(400, "invalid_procedure", _("'procedure_code' must be a string."))
+    point = g.api_key.service_point
+    if not point.active:
+        return api_error(410, "service_point_inactive", _("This service point is closed."))
+    try:
+        invitation, created = invite.create_invitation(
+            point, body.get("dossier_code"), procedure, days=days)
+    except invite.InvitationProblem as problem:
+        status = 409 if problem.code == "used" else 400
+        return api_error(status, problem.code, invitation_problem_message(problem.code))
+    url = invite.invitation_url(invitation)
+    payload = {
+        "url": url,
+        "expires_at": invitation.expires_at.isoformat() + "Z",
+        "service_point": point.code,
+        "created": created,
+    }
+    if request.args.get("qr", "svg") == "svg":
+        payload["qr_svg"] = qr_svg(url)
+    db.session.commit()
+    return jsonify(payload), 201 if created else 200

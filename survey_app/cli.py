@@ -1,0 +1,183 @@
+"""The ``hailong`` command: Flask's own commands (run, db, shell) plus hailong's."""
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.security import generate_password_hash
+
+import instruments
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import Role, ServicePoint, Unit, User
+
+
+def _app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_version_option=False)
+def main():
+    """hailong: citizen satisfaction with public services, measured properly."""
+
+
+def unit_by_code(code):
+    unit = db.session.scalar(sa.select(Unit).filter_by(code=code))
+    if unit is None:
+        raise click.BadParameter(f"no unit with code '{code}'", param_hint="--unit")
+    return unit
+
+
+@main.group("instruments")
+def instruments_group():
+    """List, show and load the questionnaires."""
+
+
+@instruments_group.command("list")
+def list_instruments():
+    """List the shipped instruments."""
+    for ident, inst in sorted(instruments.bundled().items()):
+        click.echo(f"{ident}\tv{inst.version}\t{len(inst.items)} items\t{inst.title['vi']}")
+
+
+@instruments_group.command("show")
+@click.argument("ident")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Plain text (default) or JSON.")
+def show_instrument(ident, fmt):
+    """Show the items, their scale and the index tree of IDENT (an id or a YAML path)."""
+    try:
+        inst = instruments.get(ident)
+    except instruments.InstrumentError as exc:
+        raise click.BadParameter(str(exc), param_hint="IDENT") from None
+    if fmt == "json":
+        click.echo(json.dumps(inst.source, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{inst.id} v{inst.version}: {inst.title['vi']}")
+    for item in inst.items:
+        scale = {"likert5": "1-5", "text": "text"}.get(
+            item.type, "/".join(str(v) for v in sorted(item.valid_values())))
+        na = " +na" if item.not_applicable else ""
+        click.echo(f"  {item.code:<14}{scale + na:<10}{item.text['vi']}")
+    click.echo("index:")
+    for node in inst.nodes():
+        points = f"  max {node.max_points:g} pts" if node.max_points else ""
+        click.echo(f"  {node.level:<7}{node.code:<8}{node.name['vi']}{points}")
+
+
+@instruments_group.command("sync")
+@with_appcontext
+def sync_instruments():
+    """Store the shipped instruments in the database (a changed wording needs a new version)."""
+    from survey_app.services.instrument_store import FrozenInstrumentError, sync_bundled
+
+    try:
+        versions = sync_bundled()
+    except FrozenInstrumentError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{len(versions)} instruments stored")
+
+
+@main.command("demo")
+@click.option("--responses", default=2000, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="How many sample responses to generate.")
+@click.option("--seed", default=2025, show_default=True, help="Random seed of the sample.")
+@with_appcontext
+def demo(responses, seed):
+    """Load a demo city, its counters, staff accounts and sample responses (once)."""
+    from flask import current_app
+
+    from survey_app.services.demo import load_demo
+    from survey_app.services.qr import survey_url
+
+    summary = load_demo(responses, seed)
+    if summary is None:
+        db.session.rollback()
+        click.echo("The demo organisation is already loaded.")
+    else:
+        db.session.commit()
+        click.echo(f"Demo loaded: {summary['responses']} responses.")
+        click.echo(f"Staff console: {current_app.config['BASE_URL']}/admin/  "
+                   f"users {', '.join(summary['usernames'])}; password {summary['password']}")
+    click.echo("QR links:")
+    for point in db.session.scalars(sa.select(ServicePoint).order_by(ServicePoint.id)):
+        if point.current_token:
+            click.echo(f"  {point.unit.code}/{point.code}\t{survey_url(point.current_token.token)}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True, help="Login name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
+              help="What the user may do.")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit whose subtree they see.")
+@click.password_option(help="Password (asked when not given).")
+@with_appcontext
+def create_user(username, role, unit_code, password):
+    """Create a staff account."""
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    if db.session.scalar(sa.select(User).filter_by(username=username)):
+        raise click.BadParameter(f"'{username}' exists already", param_hint="--username")
+    db.session.add(User(username=username, password_hash=generate_password_hash(password),
+                        role=role, unit=unit_by_code(unit_code)))
+    db.session.commit()
+    click.echo(f"user {username} created")
+
+
+@main.command("create-api-key")
+@click.option("--unit", "unit_code", required=True, help="Unit code of the service point.")
+@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--label", default=None, help="A note, e.g. the software that uses the key.")
+@with_appcontext
+def create_api_key(unit_code, point_code, label):
+    """Make an API key for a service point; it is printed once and stored only as a hash."""
+    from survey_app.services import api_keys
+
+    unit = unit_by_code(unit_code)
+    point = db.session.scalar(sa.select(ServicePoint).filter_by(unit_id=unit.id, code=point_code))
+    if point is None:
+        raise click.BadParameter(f"no service point '{point_code}' in {unit_code}",
+                                 param_hint="--point")
+    _row, plain = api_keys.issue(point, label)
+    db.session.commit()
+    click.echo(plain)
+
+
+@main.command("qr")
+@click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree is used.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="pdf",
+              show_default=True, help="PNG/SVG: one file per service point; PDF: A4 posters.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="A folder for PNG/SVG, a file for PDF.")
+@with_appcontext
+def make_qr(unit_code, fmt, output):
+    """Write QR codes or printable posters for the service points of a unit."""
+    from survey_app.services import org, qr
+
+    points = [p for p in org.service_points_in_scope(unit_by_code(unit_code))
+              if p.active and p.current_token]
+    if not points:
+        raise click.ClickException("no service point with a live QR code under this unit")
+    if fmt == "pdf":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(qr.posters_pdf(
+            (p.unit.name_vi, p.name_vi, qr.survey_url(p.current_token.token)) for p in points))
+        click.echo(f"{len(points)} posters -> {output}")
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    for point in points:
+        url = qr.survey_url(point.current_token.token)
+        path = output / f"{point.unit.code}-{point.code}.{fmt}"
+        if fmt == "svg":
+            path.write_text(qr.qr_svg(url), encoding="utf-8")
+        else:
+            path.write_bytes(qr.qr_png(url))
+    click.echo(f"{len(points)} QR codes -> {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

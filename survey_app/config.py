@@ -1,0 +1,82 @@
+"""Configuration: one documented class, every value from the environment.
+
+Every setting reads ``HAILONG_<NAME>``; the defaults suit a laptop demo on SQLite.
+Production (``HAILONG_ENV=production``) refuses to start with the default secrets.
+"""
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-change-me"  # noqa: S105 - the refused default, not a real secret
+
+
+def _env(name, default=None):
+    return os.environ.get(f"HAILONG_{name}", default)
+
+
+def _env_bool(name, default=False):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_database_url(instance_path):
+    return f"sqlite:///{Path(instance_path) / 'hailong.db'}"
+
+
+class Config:
+    #: ``development`` or ``production``.
+    ENV_NAME = _env("ENV", "development")
+    #: Signs sessions, CSRF tokens and invitation links.
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET)
+    #: Keys the hashes of dossier codes and API keys (never stored in clear).
+    HASH_KEY = _env("HASH_KEY", None)
+    #: SQLAlchemy URL; default: SQLite file under the instance folder.
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", None)
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Public base URL printed in QR codes and invitation links.
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    #: Days an invitation link stays valid.
+    INVITATION_DAYS = int(_env("INVITATION_DAYS", "30"))
+    #: Submissions one client may make to one service point (Flask-Limiter syntax).
+    SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "20 per hour")
+    #: Login attempts per client.
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Flask-Limiter storage, e.g. ``redis://127.0.0.1:6379`` with several workers.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Longest comment a citizen may write.
+    COMMENT_MAX_LENGTH = int(_env("COMMENT_MAX_LENGTH", "1000"))
+    #: Requests larger than this are refused (bytes).
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
+    LANGUAGES = ("vi", "en")
+
+    # A citizen may keep the form open for a long time; an expired token re-renders
+    # the form with the answers kept, so a generous limit loses nothing.
+    WTF_CSRF_TIME_LIMIT = 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", ENV_NAME == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Raised when a production configuration would be unsafe to run."""
+
+
+def check_production(config):
+    """Return a list of problems that make ``config`` unsafe for production."""
+    problems = []
+    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
+        problems.append("HAILONG_SECRET_KEY is unset or the default")
+    if not config.get("HASH_KEY"):
+        problems.append("HAILONG_HASH_KEY is unset")
+    if config.get("DEBUG"):
+        problems.append("debug mode is on")
+    url = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if url.startswith("sqlite") and not _env_bool("ALLOW_SQLITE"):
+        problems.append("SQLite in production (set HAILONG_ALLOW_SQLITE=1 to accept it)")
+    return problems

@@ -1,0 +1,58 @@
+"""Error pages: friendly HTML in the visitor's language, JSON under /api/. Never a stack trace."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from survey_app.extensions import db
+
+
+def describe(status):
+    texts = {
+        400: (_("The request could not be understood"),
+              _("Please go back, reload the page and try again.")),
+        401: (_("Please sign in"), _("This page needs a staff account.")),
+        403: (_("Not allowed"), _("Your account may not see or change this.")),
+        404: (_("Page not found"), _("Please check the address.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        409: (_("Already done"), _("This was done before; nothing was changed.")),
+        410: (_("No longer available"), _("This page or code is no longer in use.")),
+        413: (_("Too large"), _("What you sent is too large.")),
+        429: (_("Too many attempts"),
+              _("You have sent many answers from this device in a short time. "
+                "Please try again later.")),
+        503: (_("Temporarily unavailable"), _("Please try again in a few minutes.")),
+    }
+    return texts.get(status, (_("Something went wrong"),
+                              _("We are sorry. Please try again in a few minutes.")))
+
+
+def wants_json():
+    return request.path.startswith("/api/")
+
+
+def render_error(status, title=None, text=None):
+    default_title, default_text = describe(status)
+    title, text = title or default_title, text or default_text
+    if wants_json():
+        return jsonify(error=status, message=text, title=title), status
+    return render_template("public/message.html", title=title, text=text), status
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return render_error(400, _("The form expired"),
+                            _("Please go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.response is not None:  # a view aborted with a ready page
+            return exc.response
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        db.session.rollback()
+        app.logger.exception("unhandled error", exc_info=exc)
+        return render_error(InternalServerError.code)

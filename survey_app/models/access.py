@@ -1,0 +1,98 @@
+"""Who may do what: staff users, integrators' API keys, dossier invitations, audit log."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, StrEnum, str_enum, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    UNIT_MANAGER = "unit_manager"
+    ANALYST = "analyst"
+    COUNTER_OFFICER = "counter_officer"
+    VIEWER = "viewer"
+
+
+#: Roles allowed to create and change units, service points and QR tokens.
+MANAGING_ROLES = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
+
+
+class User(UserMixin, Base):
+    """A staff member, scoped to the subtree of ``unit`` (admins of the root see all)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    full_name: Mapped[str | None] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit = relationship("Unit")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def can_manage(self):
+        return self.role in MANAGING_ROLES
+
+
+class ApiKey(Base):
+    """A key an integrator (the one-stop software) uses for one service point.
+
+    Only a SHA-256 of the key is stored; ``prefix`` finds the row, the hash proves it.
+    """
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"), index=True)
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    service_point = relationship("ServicePoint")
+
+
+class Invitation(Base):
+    """A one-use survey link for one dossier. The dossier code is kept only as a keyed hash."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        sa.UniqueConstraint("service_point_id", "dossier_hash", name="uq_invitation_dossier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"), index=True)
+    dossier_hash: Mapped[str] = mapped_column(sa.String(64))
+    procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    service_point = relationship("ServicePoint")
+    procedure = relationship("Procedure")
+
+
+class AuditLog(Base):
+    """Every staff write: who, what, when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(60))
+    target_type: Mapped[str] = mapped_column(sa.String(40))
+    target_id: Mapped[int | None]
+    detail: Mapped[dict | None] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,97 @@
+"""What citizens answered: one response, its answers in long format, its comment."""
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, StrEnum, str_enum, utcnow
+
+
+class Channel(StrEnum):
+    QR = "qr"
+    KIOSK = "kiosk"
+    ASSISTED = "assisted"
+    INVITATION = "invitation"
+    PAPER = "paper"
+    IMPORT = "import"
+
+
+class Response(Base):
+    """One submitted questionnaire.
+
+    ``client_uuid`` is generated when the form is served and makes a resubmission
+    (double tap, retry after a lost connection) store one response, not two.
+    ``verified`` is true only for answers through a one-use dossier invitation.
+    ``stratum``, ``psu`` and ``weight`` are the design fields used by ``analysis``.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (
+        sa.Index("ix_response_unit_submitted", "unit_id", "submitted_at"),
+        sa.Index("ix_response_service_point_submitted", "service_point_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    instrument_version_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument_version.id"))
+    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    verified: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    respondent_type: Mapped[str | None] = mapped_column(sa.String(20))
+    sex: Mapped[str | None] = mapped_column(sa.String(10))
+    age_band: Mapped[str | None] = mapped_column(sa.String(10))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stratum: Mapped[str | None] = mapped_column(sa.String(60))
+    psu: Mapped[str | None] = mapped_column(sa.String(60))
+    weight: Mapped[float] = mapped_column(sa.Float, default=1.0)
+
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+    comment: Mapped["Comment | None"] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+    service_point = relationship("ServicePoint")
+    instrument_version = relationship("InstrumentVersion")
+
+
+class Answer(Base):
+    """One item's answer. ``value`` is NULL for "không áp dụng" (not applicable)."""
+
+    __tablename__ = "answer"
+
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int | None] = mapped_column(sa.SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class CommentStatus(StrEnum):
+    NEW = "new"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+class Comment(Base):
+    """Free text, kept apart from the answers so that it can be moderated."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        str_enum(CommentStatus), default=CommentStatus.NEW
+    )
+
+    response: Mapped[Response] = relationship(back_populates="comment")

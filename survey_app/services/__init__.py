@@ -1,0 +1,1 @@
+"""Business operations. Services flush; the request (or CLI command) commits once."""

@@ -1,0 +1,44 @@
+"""API keys for integrators: shown once, stored as a hash, revocable."""
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import ApiKey
+from survey_app.models.base import utcnow
+
+
+def _hash(secret):
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue(service_point, label=None):
+    """Make a key for ``service_point``; return ``(row, plain_key)``. The plain key is not kept."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    plain = f"hl_{prefix}_{secret}"
+    row = ApiKey(prefix=prefix, key_hash=_hash(plain), service_point_id=service_point.id,
+                 label=label)
+    db.session.add(row)
+    db.session.flush()
+    return row, plain
+
+
+def authenticate(plain):
+    """The live ``ApiKey`` for a presented key, or None."""
+    parts = (plain or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "hl":
+        return None
+    row = db.session.scalar(sa.select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.key_hash, _hash(plain)):
+        return None
+    return row
+
+
+def revoke(row):
+    row.revoked_at = utcnow()
+    db.session.flush()

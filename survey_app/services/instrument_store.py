@@ -1,0 +1,73 @@
+"""Keep the instrument tables in step with the instrument files; load a stored version."""
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+import instruments
+from survey_app.extensions import db
+from survey_app.models import Instrument, InstrumentVersion, Response
+
+
+class FrozenInstrumentError(RuntimeError):
+    """A version with responses would change its wording."""
+
+
+def has_responses(version):
+    return db.session.scalar(
+        sa.select(sa.exists().where(Response.instrument_version_id == version.id))
+    )
+
+
+def store(instrument):
+    """Insert or update ``instrument`` (an ``instruments.Instrument``); return its version row."""
+    row = db.session.scalar(sa.select(Instrument).filter_by(code=instrument.id))
+    if row is None:
+        row = Instrument(code=instrument.id)
+        db.session.add(row)
+        db.session.flush()
+    digest = instruments.digest(instrument)
+    version = db.session.scalar(
+        sa.select(InstrumentVersion).filter_by(instrument_id=row.id, version=instrument.version)
+    )
+    if version is None:
+        version = InstrumentVersion(
+            instrument=row, version=instrument.version, digest=digest,
+            definition=instrument.source,
+        )
+        db.session.add(version)
+    elif version.digest != digest:
+        if has_responses(version):
+            raise FrozenInstrumentError(
+                f"instrument '{instrument.id}' version {instrument.version} already has "
+                "responses and its wording changed: give the file a new 'version' number"
+            )
+        version.digest = digest
+        version.definition = instrument.source
+    db.session.flush()
+    return version
+
+
+def sync_bundled():
+    """Store every shipped instrument; return the version rows."""
+    return [store(inst) for inst in instruments.bundled().values()]
+
+
+@lru_cache(maxsize=64)
+def _parse(digest, version_id):
+    version = db.session.get(InstrumentVersion, version_id)
+    return instruments.parse_instrument(version.definition, where=version.instrument.code)
+
+
+def load(version):
+    """The ``instruments.Instrument`` of a stored version (parsed once per digest)."""
+    return _parse(version.digest, version.id)
+
+
+def latest_version(code):
+    return db.session.scalar(
+        sa.select(InstrumentVersion)
+        .join(Instrument)
+        .where(Instrument.code == code)
+        .order_by(InstrumentVersion.version.desc())
+        .limit(1)
+    )

@@ -1,0 +1,85 @@
+"""Units and service points: creation, scope and tokens."""
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import QrToken, Response, Sector, ServicePoint, Unit, UnitKind
+from survey_app.models.base import utcnow
+
+
+def create_unit(code, name_vi, kind, parent=None, name_en=None, **fields):
+    unit = Unit(code=code, name_vi=name_vi, name_en=name_en, kind=UnitKind(kind), parent=parent, **fields)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    db.session.flush()
+    return unit
+
+
+def move_unit(unit, new_parent):
+    """Re-parent ``unit`` and rewrite the paths of its whole subtree."""
+    if new_parent is not None and new_parent.is_within(unit):
+        raise ValueError("a unit cannot be moved under itself")
+    old = unit.path
+    new = f"{new_parent.path if new_parent else '/'}{unit.id}/"
+    unit.parent = new_parent
+    for row in db.session.scalars(sa.select(Unit).where(Unit.path.startswith(old))):
+        row.path = new + row.path[len(old):]
+    db.session.flush()
+
+
+def create_service_point(unit, code, name_vi, sector, instrument_code, name_en=None):
+    point = ServicePoint(unit=unit, code=code, name_vi=name_vi, name_en=name_en, sector=Sector(sector),
+                         instrument_code=instrument_code)
+    point.qr_tokens.append(QrToken())
+    db.session.add(point)
+    db.session.flush()
+    return point
+
+
+def rotate_token(point):
+    """Revoke the live token (if any) and issue a new one."""
+    revoke_token(point)
+    token = QrToken(service_point=point)
+    db.session.add(token)
+    db.session.flush()
+    return token
+
+
+def revoke_token(point):
+    now = utcnow()
+    for token in point.qr_tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+    db.session.flush()
+
+
+def units_in_scope(root):
+    """Units in the subtree of ``root``, in tree order."""
+    return db.session.scalars(
+        sa.select(Unit).where(Unit.path.startswith(root.path)).order_by(Unit.path)
+    ).all()
+
+
+def service_points_in_scope(root):
+    return db.session.scalars(
+        sa.select(ServicePoint).join(Unit)
+        .where(Unit.path.startswith(root.path))
+        .order_by(Unit.path, ServicePoint.code)
+    ).all()
+
+
+def response_counts(point_ids):
+    """Responses per service point id, in one query."""
+    if not point_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Response.service_point_id, sa.func.count())
+        .where(Response.service_point_id.in_(point_ids))
+        .group_by(Response.service_point_id)
+    )
+    return dict(rows.all())
+
+
+def token_lookup(token):
+    """The ``QrToken`` row for a public token, or None."""
+    return db.session.scalar(sa.select(QrToken).where(QrToken.token == token))

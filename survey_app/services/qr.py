@@ -1,0 +1,96 @@
+"""QR codes for service points: PNG and SVG images, and printable A4 posters (PDF)."""
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+POSTER_FONT = "DejaVuSans"
+
+
+def survey_url(token):
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/s/{token}"
+
+
+def qr_svg(url):
+    """An SVG (text) of the QR code for ``url``; error correction M survives a worn poster."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def qr_png(url, box_size=10):
+    image = qrcode.make(url, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                        box_size=box_size, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _font():
+    """Register a font with Vietnamese glyphs (DejaVu Sans, shipped inside matplotlib)."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    pdfmetrics.registerFont(TTFont(POSTER_FONT, str(path)))
+    pdfmetrics.registerFont(TTFont(POSTER_FONT + "-Bold", str(path.with_name("DejaVuSans-Bold.ttf"))))
+    return POSTER_FONT
+
+
+def _centred_lines(pdf, text, font, size, y, width, max_width):
+    """Draw ``text`` centred, wrapped at ``max_width``; return the y below it."""
+    words, line, lines = text.split(), "", []
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if pdfmetrics.stringWidth(trial, font, size) > max_width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    lines.append(line)
+    for text_line in lines:
+        pdf.setFont(font, size)
+        pdf.drawCentredString(width / 2, y, text_line)
+        y -= size * 1.35
+    return y
+
+
+def posters_pdf(posters):
+    """One A4 page per poster. ``posters``: iterable of (unit name, point name, url)."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setTitle("hailong QR")
+    width, height = A4
+    for unit_name, point_name, url in posters:
+        y = _centred_lines(pdf, unit_name, font + "-Bold", 20, height - 30 * mm, width, width - 40 * mm)
+        y = _centred_lines(pdf, point_name, font, 16, y - 4 * mm, width, width - 40 * mm)
+        side = 120 * mm
+        widget = QrCodeWidget(url, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, pdf, (width - side) / 2, y - side - 8 * mm)
+        y = y - side - 20 * mm
+        y = _centred_lines(pdf, "Quét mã QR để đánh giá sự hài lòng của Ông/Bà", font + "-Bold",
+                           18, y, width, width - 40 * mm)
+        y = _centred_lines(pdf, "Phiếu không ghi tên, chỉ mất khoảng 1 phút.", font, 14, y - 2 * mm,
+                           width, width - 40 * mm)
+        _centred_lines(pdf, "Scan to tell us how satisfied you are (1 minute, anonymous).", font, 11,
+                       y - 4 * mm, width, width - 40 * mm)
+        pdf.setFont(font, 8)
+        pdf.drawCentredString(width / 2, 12 * mm, url)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,27 @@
+"""Make SQLite behave: real transactions (so SAVEPOINT works), foreign keys, WAL.
+
+pysqlite starts transactions lazily and breaks SAVEPOINT; SQLAlchemy's documented
+recipe hands transaction control back to SQLAlchemy.
+"""
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        # WAL: readers never block the writer (and the reverse); kept in the file.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
