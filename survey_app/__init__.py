@@ -9,8 +9,15 @@ from survey_app.services import sqlite_fixes  # noqa: F401  (engine event listen
 
 
 def select_locale():
-    """``?lang=`` wins and is remembered in the session; Vietnamese is the default."""
+    """``?lang=`` wins and is remembered in the session; Vietnamese is the default.
+
+    The API keeps no session: it follows ``?lang=`` or ``Accept-Language``.
+    """
     wanted = request.args.get("lang")
+    if request.path.startswith("/api/"):
+        if wanted in ("vi", "en"):
+            return wanted
+        return request.accept_languages.best_match(["vi", "en"]) or "vi"
     if wanted in ("vi", "en"):
         session["lang"] = wanted
         return wanted

@@ -34,6 +34,5 @@ def str_enum(enum_cls, length=20):
     )
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self):
-        return self.value
+class StrEnum(enum.StrEnum):
+    """An enum whose members are their string values (``str(member) == member.value``)."""
