@@ -109,7 +109,7 @@ class Node:
         return [code for child in self.children for code in child.item_codes()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, cached
 class Instrument:
     id: str
     version: int

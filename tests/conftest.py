@@ -101,7 +101,7 @@ def wipe(app):
             else:
                 for table in tables:
                     conn.execute(table.delete())
-    instrument_store._parse.cache_clear()
+    instrument_store.forget_cached_versions()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The survey form, built at runtime from an instrument (fields named by item code)."""
 import uuid
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -67,7 +68,16 @@ def _valid_uuid(value):
 
 
 def make_survey_form(instrument, lang, **kwargs):
-    """A ``SurveyForm`` subclass for ``instrument`` with labels in ``lang``, instantiated."""
+    """A ``SurveyForm`` for ``instrument`` with labels in ``lang``, instantiated."""
+    form = survey_form_class(instrument, lang)(**kwargs)
+    if not form.client_uuid.data:
+        form.client_uuid.data = str(uuid.uuid4())
+    return form
+
+
+@lru_cache(maxsize=256)
+def survey_form_class(instrument, lang):
+    """The form class of ``instrument`` in ``lang``, built once per process."""
     attrs = {"instrument": instrument}
     for item in instrument.items:
         label = item.label(lang)
@@ -82,8 +92,4 @@ def make_survey_form(instrument, lang, **kwargs):
             choices=choice_list((code, label[lang]) for code, label in PROFILE_FIELDS[name]),
             validate_choice=False,
         )
-    form_class = type(f"Survey_{instrument.id}_{lang}", (SurveyForm,), attrs)
-    form = form_class(**kwargs)
-    if not form.client_uuid.data:
-        form.client_uuid.data = str(uuid.uuid4())
-    return form
+    return type(f"Survey_{instrument.id}_{lang}", (SurveyForm,), attrs)

@@ -53,24 +53,24 @@ def point_for_token(token):
 
 
 def version_for(point):
-    version = instrument_store.latest_version(point.instrument_code)
-    if version is None:
+    """``(version id, instrument)`` of the point's questionnaire, or a friendly 503."""
+    current = instrument_store.current_version(point.instrument_code)
+    if current is None:
         current_app.logger.error("instrument %s is not loaded", point.instrument_code)
         abort(message_page(_("The survey is not available"),
                            _("Please try again later or tell the officer."), 503))
-    return version
+    return current
 
 
 def run_survey(point, channel, thanks_url, invitation=None):
-    version = version_for(point)
-    instrument = instrument_store.load(version)
+    version_id, instrument = version_for(point)
     lang = current_lang()
     form = make_survey_form(instrument, lang)
     status, notice = 200, None
     if request.method == "POST":
         if form.validate():
             try:
-                submit_response(point, version, instrument, form.raw_answers(),
+                submit_response(point, version_id, instrument, form.raw_answers(),
                                 client_uuid=parse_uuid(form.client_uuid.data), channel=channel,
                                 locale=lang, invitation=invitation)
             except InvitationUsed:

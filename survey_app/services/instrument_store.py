@@ -1,4 +1,5 @@
 """Keep the instrument tables in step with the instrument files; load a stored version."""
+import time
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -61,6 +62,32 @@ def _parse(digest, version_id):
 def load(version):
     """The ``instruments.Instrument`` of a stored version (parsed once per digest)."""
     return _parse(version.digest, version.id)
+
+
+#: Seconds a worker keeps its answer to "which version is current?"; new versions only
+#: appear through ``hailong instruments sync``, and the previous one stays valid meanwhile.
+VERSION_CACHE_SECONDS = 30
+_current = {}
+
+
+def current_version(code):
+    """``(version id, instrument)`` of the newest stored version of ``code``, or None.
+
+    Cached per process for ``VERSION_CACHE_SECONDS``: this runs on every form view.
+    """
+    now = time.monotonic()
+    cached = _current.get(code)
+    if cached and now - cached[0] < VERSION_CACHE_SECONDS:
+        return cached[1]
+    version = latest_version(code)
+    value = (version.id, load(version)) if version is not None else None
+    _current[code] = (now, value)
+    return value
+
+
+def forget_cached_versions():
+    _current.clear()
+    _parse.cache_clear()
 
 
 def latest_version(code):

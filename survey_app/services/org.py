@@ -1,5 +1,6 @@
 """Units and service points: creation, scope and tokens."""
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
 from survey_app.models import QrToken, Response, Sector, ServicePoint, Unit, UnitKind
@@ -81,5 +82,8 @@ def response_counts(point_ids):
 
 
 def token_lookup(token):
-    """The ``QrToken`` row for a public token, or None."""
-    return db.session.scalar(sa.select(QrToken).where(QrToken.token == token))
+    """The ``QrToken`` row for a public token with its service point and unit (one query)."""
+    return db.session.scalar(
+        sa.select(QrToken).where(QrToken.token == token)
+        .options(joinedload(QrToken.service_point).joinedload(ServicePoint.unit))
+    )

@@ -1,14 +1,25 @@
-"""Store one response: validate, deduplicate by client UUID and invitation, write atomically."""
+"""Store one response: validate, deduplicate by client UUID and invitation, write atomically.
+
+The write is one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite):
+the database itself refuses a second response with the same client UUID or the same
+invitation, so a double tap, a retry or a race between two workers stores one response,
+without a read beforehand. Answers follow in one multi-row insert. The caller commits.
+"""
 import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from instruments.answers import clean_answers
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Response
+from survey_app.models import Answer, Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
+
+RESPONSE = Response.__table__
+ANSWER = Answer.__table__
+COMMENT = Comment.__table__
+INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class SubmissionInvalid(ValueError):
@@ -41,69 +52,77 @@ def find_by_uuid(client_uuid):
     return db.session.scalar(sa.select(Response.id).where(Response.client_uuid == client_uuid))
 
 
-def build_response(service_point, version, cleaned, *, client_uuid, channel, locale,
-                   invitation=None, procedure_id=None, submitted_at=None):
-    response = Response(
-        client_uuid=client_uuid,
-        instrument_version_id=version.id,
-        service_point_id=service_point.id,
-        unit_id=service_point.unit_id,
-        procedure_id=procedure_id,
-        invitation_id=invitation.id if invitation else None,
-        channel=channel,
-        verified=invitation is not None,
-        locale=locale,
-        respondent_type=cleaned.profile.get("respondent_type"),
-        sex=cleaned.profile.get("sex"),
-        age_band=cleaned.profile.get("age_band"),
-        submitted_at=submitted_at or utcnow(),
-        stratum=str(service_point.sector),
-        weight=1.0,
-    )
-    response.answers = [Answer(item_code=c, value=v) for c, v in cleaned.values.items()]
+def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, invitation=None,
+                 submitted_at=None):
+    """The column values of a response (``point``: anything with id, unit_id, sector)."""
+    return {
+        "client_uuid": client_uuid,
+        "instrument_version_id": version_id,
+        "service_point_id": point.id,
+        "unit_id": point.unit_id,
+        "procedure_id": invitation.procedure_id if invitation else None,
+        "invitation_id": invitation.id if invitation else None,
+        "channel": Channel(channel),
+        "verified": invitation is not None,
+        "locale": locale,
+        "respondent_type": cleaned.profile.get("respondent_type"),
+        "sex": cleaned.profile.get("sex"),
+        "age_band": cleaned.profile.get("age_band"),
+        "submitted_at": submitted_at or utcnow(),
+        "stratum": str(point.sector),
+        "weight": 1.0,
+    }
+
+
+def insert_once(row):
+    """Insert ``row`` into ``response`` unless a unique key exists; return the new id or None."""
+    insert = INSERT_FOR_DIALECT.get(db.session.get_bind().dialect.name)
+    if insert is None:  # pragma: no cover - other databases: a plain insert, errors propagate
+        return db.session.execute(sa.insert(RESPONSE).values(row).returning(RESPONSE.c.id)).scalar()
+    statement = insert(RESPONSE).values(row).on_conflict_do_nothing().returning(RESPONSE.c.id)
+    return db.session.execute(statement).scalar()
+
+
+def write_answers(response_id, cleaned):
+    if cleaned.values:
+        db.session.execute(sa.insert(ANSWER), [
+            {"response_id": response_id, "item_code": code, "value": value}
+            for code, value in cleaned.values.items()])
     if cleaned.comment:
-        response.comment = Comment(text=cleaned.comment)
-    return response
+        db.session.execute(sa.insert(COMMENT), [{"response_id": response_id,
+                                                 "text": cleaned.comment, "status": "new"}])
 
 
-def submit_response(service_point, version, instrument, raw, *, client_uuid, channel=Channel.QR,
+def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=Channel.QR,
                     locale="vi", invitation=None):
-    """Validate ``raw`` and store it once.
-
-    Runs in a SAVEPOINT so that a concurrent duplicate (same UUID, or the same invitation)
-    leaves the session usable; the caller commits.
+    """Validate ``raw`` and store it once; the caller commits.
 
     Raises
     ------
     SubmissionInvalid
         When an answer is missing, out of range or unknown; nothing is written.
     InvitationUsed
-        When ``invitation`` was already answered by another response.
+        When ``invitation`` was already answered by another response; the caller must
+        roll back.
     """
-    existing = find_by_uuid(client_uuid)
-    if existing is not None:
-        return Submitted(existing, duplicate=True)
     if invitation is not None and invitation.used_at is not None:
+        existing = find_by_uuid(client_uuid)
+        if existing is not None:
+            return Submitted(existing, duplicate=True)
         raise InvitationUsed()
     cleaned = clean_answers(instrument, raw)
     if cleaned.errors:
         raise SubmissionInvalid(cleaned.errors)
-    response = build_response(
-        service_point, version, cleaned, client_uuid=client_uuid, channel=channel,
-        locale=locale, invitation=invitation,
-        procedure_id=invitation.procedure_id if invitation else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-            if invitation is not None:
-                invitation.used_at = response.submitted_at
-            db.session.flush()
-    except IntegrityError:
+    row = response_row(point, version_id, cleaned, client_uuid=client_uuid, channel=channel,
+                       locale=locale, invitation=invitation)
+    new_id = insert_once(row)
+    if new_id is None:
         existing = find_by_uuid(client_uuid)
         if existing is not None:
             return Submitted(existing, duplicate=True)
-        if invitation is not None:
-            raise InvitationUsed() from None
-        raise
-    return Submitted(response.id, duplicate=False)
+        raise InvitationUsed()  # the only other unique key of a response
+    write_answers(new_id, cleaned)
+    if invitation is not None:
+        db.session.execute(sa.update(Invitation).where(Invitation.id == invitation.id)
+                           .values(used_at=row["submitted_at"]))
+    return Submitted(new_id, duplicate=False)
