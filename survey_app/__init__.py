@@ -65,6 +65,11 @@ def create_app(config=None):
 
         return db.session.get(User, int(user_id))
 
+    @app.before_request
+    def writes_take_the_write_lock():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            sqlite_fixes.begin_write(db.session)
+
     @app.context_processor
     def inject_locale():
         from flask_babel import get_locale

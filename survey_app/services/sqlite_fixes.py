@@ -21,7 +21,22 @@ def _on_connect(dbapi_connection, _record):
         cursor.close()
 
 
+WRITE_OPTION = "hailong_write"
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that reads and then writes must take the write lock up front:
+        # in WAL mode, upgrading a stale read snapshot fails at once ("database is
+        # locked") instead of waiting for busy_timeout.
+        write = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def begin_write(session):
+    """Start ``session``'s transaction as a writer (SQLite: BEGIN IMMEDIATE; others: as usual).
+
+    Call before the first query of a request that will write.
+    """
+    session.connection(execution_options={WRITE_OPTION: True})

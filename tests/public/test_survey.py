@@ -170,3 +170,32 @@ def test_every_instrument_renders_and_accepts_a_full_answer(client, make_service
                 answers[item.code] = str(item.options[0].value)
         response, _ = form_post(client, url_of(point), answers=answers)
         assert response.status_code == 302, (ident, response.data.decode()[:2000])
+
+
+def test_racing_duplicates_store_exactly_one_response(ctx, make_service_point):
+    """Eight clients post the same answers (same UUID) at once: one row, eight thank-yous."""
+    import threading
+
+    from tests.conftest import csrf_from, uuid_from
+
+    point = make_service_point()
+    url = url_of(point)
+    clients = [ctx.test_client() for _ in range(8)]
+    pages = [c.get(url).data for c in clients]
+    shared_uuid = uuid_from(pages[0])
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def post(client, page):
+        data = {**ANSWERS, "csrf_token": csrf_from(page), "client_uuid": shared_uuid}
+        with ctx.app_context():
+            barrier.wait()
+            statuses.append(client.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, pages, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [302] * 8
+    assert counts() == (1, 8)
