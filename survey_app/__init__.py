@@ -32,6 +32,8 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        # The embedded default: a SQLite file in the instance folder, made on first use.
+        os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
     if app.config.get("HASH_KEY") is None:
         app.config["HASH_KEY"] = app.config["SECRET_KEY"]
