@@ -1,0 +1,203 @@
+"""Satisfaction indices with design-based standard errors, by domain.
+
+Implements METHODOLOGY.md §2: item index P_k = 100·Σw s / Σw v (a ratio), every higher
+index a linear combination a·P, variance by Taylor linearisation over the design,
+domains estimated as domains of the full design (R ``svyby``), logit or Wald intervals.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.design import Design, group_sum, make_design, variance_of_totals
+from analysis.intervals import intervals
+from analysis.linearise import post_stratify_rows, ratios
+from analysis.options import CIMethod
+from analysis.results import DomainResult, IndexEstimate
+from analysis.tree import renormalised
+
+SATISFIED = 4  # answers 4 and 5 ("Hài lòng", "Rất hài lòng") count as satisfied
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Every estimate for every domain, plus what comparisons need."""
+
+    domains: tuple           # DomainResult per domain
+    design: Design
+    codes: tuple
+    estimate: np.ndarray     # (D, M) satisfaction estimates, 0-100
+    psu_totals: np.ndarray   # (C, M) linearised PSU totals per (domain, PSU)
+    psu_ids: np.ndarray      # (C,)
+    psu_domain: np.ndarray   # (C,)
+    ci: CIMethod
+    level: float
+
+
+def check_answers(answers, items):
+    """Answers as floats: 1-5, NaN for no valid answer; ValueError naming row and column."""
+    values = np.asarray(answers, dtype=float)
+    if values.ndim != 2 or values.shape[1] != len(items):
+        raise ValueError(f"answers must have one column per scored item ({len(items)}), "
+                         f"got shape {values.shape}")
+    bad = ~np.isnan(values) & ~np.isin(values, [1, 2, 3, 4, 5])
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"row {row + 1}, column '{items[col]}': {values[row, col]:g} is not "
+                         "an answer 1-5 (leave it empty for no valid answer)")
+    return values
+
+
+def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=None,
+                     cells=None, base_weights=None, ci=CIMethod.LOGIT, level=0.95):
+    """Every item index and index-tree node, in every domain, with its uncertainty.
+
+    Parameters
+    ----------
+    answers : array (n, K)
+        One row per response, one column per scored item (``contrasts.items``); values
+        1-5, NaN where there is no valid answer ("không áp dụng" or blank).
+    contrasts : analysis.tree.Contrasts
+    design : Design, optional
+        Default: equal weights, one stratum, each response its own PSU.
+    domain : array (n,) of int, optional
+        Domain code 0..D-1 of each response; ``domain_keys[d]`` labels domain d.
+    cells : array (n,) of int, optional
+        Post-strata, when ``design.weights`` were post-stratified to known counts: the
+        variance then uses residuals within cells (R ``postStratify``).
+    base_weights : array (n,), optional
+        The weights before post-stratification (default: all 1).
+    ci : CIMethod
+    level : float
+
+    Returns
+    -------
+    Analysis
+
+    References
+    ----------
+    Binder, D. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, ch. 2-3, 7.
+    """
+    values = check_answers(answers, contrasts.items)
+    n = values.shape[0]
+    design = design or make_design(n)
+    if domain is None:
+        domain, domain_keys = np.zeros(n, dtype=np.int64), [()]
+    domain = np.asarray(domain, dtype=np.int64)
+    n_domains = len(domain_keys)
+    w = design.weights
+
+    valid = ~np.isnan(values)
+    satisfied = np.nan_to_num(values) >= SATISFIED
+    any_valid = valid.any(axis=1)
+    all_satisfied = any_valid & (satisfied | ~valid).all(axis=1)
+    k = len(contrasts.items)
+    y = np.hstack([satisfied, np.nan_to_num(values), all_satisfied[:, None]]).astype(float)
+    x = np.hstack([valid, valid, any_valid[:, None]]).astype(float)
+    ratio, u, denominator = ratios(y, x, w, domain, n_domains)
+
+    if cells is None:
+        rows, row_domain, row_u = np.arange(n), domain, u
+    else:
+        base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
+        rows, row_domain, row_u = post_stratify_rows(u, w, domain, np.asarray(cells), base)
+
+    # Contrast matrices over [satisfaction items | mean items | all-satisfied], per pattern of
+    # items available in a domain (usually one or two patterns; never one per domain).
+    m = len(contrasts.codes)
+    available = denominator[:, :k] > 0
+    patterns, pattern_of = np.unique(available, axis=0, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+    estimate = np.full((n_domains, 2 * m + 1), np.nan)
+    z = np.zeros((len(rows), 2 * m + 1))
+    coefficients = []
+    for p, pattern in enumerate(patterns):
+        a = renormalised(contrasts.matrix, pattern)
+        coefficients.append(a)
+        full = np.zeros((2 * m + 1, 2 * k + 1))
+        full[:m, :k] = np.nan_to_num(a)
+        full[m:2 * m, k:2 * k] = np.nan_to_num(a)
+        full[2 * m, 2 * k] = 1.0
+        in_pattern = pattern_of == p
+        estimate[in_pattern] = np.nan_to_num(ratio[in_pattern]) @ full.T
+        undefined = np.isnan(a[:, 0])
+        estimate[np.ix_(in_pattern, np.flatnonzero(undefined))] = np.nan
+        estimate[np.ix_(in_pattern, m + np.flatnonzero(undefined))] = np.nan
+        row_in = in_pattern[row_domain]
+        z[row_in] = row_u[row_in] @ full.T
+    estimate[:, :m] *= 100
+    estimate[:, 2 * m] *= 100
+    z[:, :m] *= 100
+    z[:, 2 * m] *= 100
+    no_answer = denominator[:, 2 * k] <= 0
+    estimate[no_answer, 2 * m] = np.nan
+
+    n_psu = int(design.psu.max()) + 1
+    combos, combo_of = np.unique(row_domain * n_psu + design.psu[rows], return_inverse=True)
+    psu_totals = group_sum(combo_of, len(combos), z)
+    psu_ids, psu_domain = combos % n_psu, combos // n_psu
+    variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
+    # deff: against the same values as a simple random sample (each row its own PSU)
+    srs_variance = variance_of_totals(make_design(n), z, rows, row_domain, n_domains)
+
+    structure = np.abs(np.nan_to_num(contrasts.matrix)) > 0
+    valid_for = np.hstack([(valid.astype(float) @ structure.T.astype(float)) > 0,
+                           any_valid[:, None]]).astype(float)
+    counts = {
+        "n": np.bincount(domain, minlength=n_domains),
+        "n_valid": group_sum(domain, n_domains, valid_for),
+        "sw": group_sum(domain, n_domains, valid_for * w[:, None]),
+        "sw2": group_sum(domain, n_domains, valid_for * (w ** 2)[:, None]),
+    }
+    return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
+                    coefficients, pattern_of, ci, level,
+                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain))
+
+
+def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, coefficients,
+             pattern_of, ci, level, totals):
+    """Turn the arrays into frozen results (the only per-domain loop: building objects)."""
+    m = len(contrasts.codes)
+    sat = list(range(m)) + [2 * m]
+    se = np.sqrt(variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = counts["sw"] ** 2 / counts["sw2"]
+        deff = variance[:, sat] / srs_variance[:, sat]
+    n_eff = np.nan_to_num(n_eff)
+    low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff, design.df, level, ci)
+    codes = (*contrasts.codes, "all_satisfied")
+    levels = (*contrasts.levels, "respondent")
+    names = (*contrasts.names, "all items satisfied")
+    maxima = (*contrasts.max_points, None)
+    domains = []
+    for d, key in enumerate(keys):
+        a = coefficients[pattern_of[d]]
+        rows = []
+        for r, code in enumerate(codes):
+            col = sat[r]
+            value = estimate[d, col]
+            defined = not np.isnan(value)
+            mean_col = m + r if r < m else None
+            items = () if r == m else tuple(
+                (contrasts.items[j], float(a[r, j])) for j in np.flatnonzero(np.nan_to_num(a[r])))
+            rows.append(IndexEstimate(
+                code=code, level=levels[r], name=names[r],
+                estimate=float(value) if defined else None,
+                se=float(se[d, col]) if defined else None,
+                ci_low=float(low[d, r]) if defined else None,
+                ci_high=float(high[d, r]) if defined else None,
+                n=int(counts["n"][d]), n_valid=int(counts["n_valid"][d, r]),
+                n_eff=float(n_eff[d, r]),
+                deff=float(deff[d, r]) if defined and np.isfinite(deff[d, r]) else None,
+                items=items,
+                mean_score=float(estimate[d, mean_col]) if defined and mean_col else None,
+                mean_score_se=float(se[d, mean_col]) if defined and mean_col else None,
+                points=float(maxima[r] * value / 100) if defined and maxima[r] else None,
+                max_points=maxima[r],
+                reason=None if defined else ("no respondents in this domain"
+                                             if counts["n"][d] == 0 else "no valid answers"),
+            ))
+        domains.append(DomainResult(tuple(key), int(counts["n"][d]), tuple(rows)))
+    psu_totals, psu_ids, psu_domain = totals
+    return Analysis(tuple(domains), design, codes, estimate[:, sat], psu_totals, psu_ids,
+                    psu_domain, CIMethod(ci), level)

@@ -1,0 +1,130 @@
+"""Read a responses table (CSV) into arrays for ``estimate_indices``, checking every value."""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import make_design
+from analysis.options import LonelyPSU
+from analysis.weighting import post_stratify
+
+NO_ANSWER = {"", "na", "NA", "n/a", "N/A"}
+COUNT_COLUMNS = ("count", "Freq", "N")
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    answers: np.ndarray
+    design: object
+    domain: np.ndarray | None
+    domain_keys: list
+    by: tuple
+    cells: np.ndarray | None
+    base_weights: np.ndarray
+    n: int
+
+
+def read_table(source):
+    """A CSV as strings (no guessing of types or missing values)."""
+    try:
+        return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the CSV: {exc}") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError("the CSV is empty") from None
+
+
+def require_columns(frame, columns, what):
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing {what} column(s): {', '.join(missing)} "
+                         f"(the file has: {', '.join(map(str, frame.columns[:30]))})")
+
+
+def answer_matrix(frame, items):
+    """Item columns as floats 1-5 with NaN for no valid answer; errors name row and column."""
+    values = np.full((len(frame), len(items)), np.nan)
+    for k, item in enumerate(items):
+        text = frame[item].str.strip()
+        blank = text.isin(NO_ANSWER).to_numpy()
+        numbers = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
+        bad = ~blank & ~np.isin(numbers, [1, 2, 3, 4, 5])
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"row {row + 1}, column '{item}': {text.iloc[row]!r} is not an "
+                             "answer 1-5 (leave it empty for no valid answer)")
+        values[:, k] = numbers
+    return values
+
+
+def numeric_column(frame, column, what):
+    text = frame[column].str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers) | (numbers <= 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"row {row + 1}, column '{column}': {text.iloc[row]!r} is not a "
+                         f"positive number ({what})")
+    return numbers
+
+
+def label_column(frame, column):
+    text = frame[column].str.strip()
+    empty = (text == "").to_numpy()
+    if empty.any():
+        raise ValueError(f"row {int(np.flatnonzero(empty)[0]) + 1}, column '{column}' is empty")
+    return text.to_numpy(dtype=object)
+
+
+def domains_of(frame, by):
+    if not by:
+        return None, [()]
+    labels = pd.MultiIndex.from_arrays([label_column(frame, c) for c in by])
+    codes, uniques = pd.factorize(labels, sort=True)
+    return codes.astype(np.int64), [tuple(u) if isinstance(u, tuple) else (u,) for u in uniques]
+
+
+def cells_and_weights(frame, weights, population):
+    """Post-stratify ``weights`` to the counts in ``population`` (a DataFrame of strings)."""
+    count = next((c for c in COUNT_COLUMNS if c in population.columns), None)
+    if count is None:
+        raise ValueError("the population file needs a 'count' column")
+    keys = [c for c in population.columns if c != count]
+    require_columns(frame, keys, "post-stratification cell")
+    counts = numeric_column(population, count, "a known count")
+    cell_labels = pd.MultiIndex.from_frame(population[keys].apply(lambda s: s.str.strip()))
+    if cell_labels.has_duplicates:
+        raise ValueError("the population file lists a cell twice")
+    respondent_cells = pd.MultiIndex.from_arrays([label_column(frame, c) for c in keys])
+    codes = cell_labels.get_indexer(respondent_cells)
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(f"row {row + 1}: cell {respondent_cells[row]} is not in the population file")
+    present = np.bincount(codes, minlength=len(cell_labels))
+    if (present == 0).any():
+        missing = cell_labels[int(np.flatnonzero(present == 0)[0])]
+        raise ValueError(f"population cell {missing} has no respondents: merge it with a "
+                         "neighbouring cell")
+    return codes.astype(np.int64), post_stratify(weights, codes, counts)
+
+
+def prepare(frame, items, weight=None, strata=None, psu=None, by=(), population=None,
+            lonely=LonelyPSU.ADJUST):
+    """Check a responses table and return the arrays and design ``estimate_indices`` needs."""
+    if len(frame) == 0:
+        raise ValueError("the table has no responses")
+    require_columns(frame, items, "item")
+    for what, column in (("weight", weight), ("stratum", strata), ("PSU", psu)):
+        if column:
+            require_columns(frame, [column], what)
+    require_columns(frame, list(by), "domain (--by)")
+    answers = answer_matrix(frame, items)
+    weights = numeric_column(frame, weight, "a weight") if weight else np.ones(len(frame))
+    cells, base_weights = None, weights
+    if population is not None:
+        cells, weights = cells_and_weights(frame, weights, population)
+    design = make_design(len(frame), weights,
+                         label_column(frame, strata) if strata else None,
+                         label_column(frame, psu) if psu else None, lonely)
+    domain, keys = domains_of(frame, list(by))
+    return Prepared(answers, design, domain, keys, tuple(by), cells, base_weights, len(frame))

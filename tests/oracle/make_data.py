@@ -1,0 +1,56 @@
+"""Write the oracle data sets (deterministic). Run: .venv/bin/python tests/oracle/make_data.py"""
+from pathlib import Path
+
+import numpy as np
+
+import instruments
+from analysis import contrasts_for
+
+HERE = Path(__file__).parent
+ITEMS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+
+
+def make(seed, n, missing):
+    rng = np.random.default_rng(seed)
+    unit = rng.choice(["U1", "U2", "U3", "U4"], size=n, p=[0.4, 0.3, 0.2, 0.1])
+    level = {"U1": 0.8, "U2": 0.7, "U3": 0.6, "U4": 0.85}
+    base = np.array([level[u] for u in unit])
+    answers = np.where(rng.random((n, len(ITEMS))) < base[:, None],
+                       rng.choice([4, 5], size=(n, len(ITEMS))),
+                       rng.choice([1, 2, 3], size=(n, len(ITEMS)))).astype(float)
+    answers[rng.random((n, len(ITEMS))) < missing] = np.nan
+    answers[rng.random(n) < 0.7, 6] = np.nan  # q7: mostly "không áp dụng"
+    stratum = rng.choice(["S1", "S2", "S3", "S4", "S5"], size=n)
+    psu = rng.integers(1, 6, size=n).astype(str)
+    psu[stratum == "S5"] = "1"  # a stratum with a single PSU
+    cell = np.char.add(unit.astype(str), np.where(rng.random(n) < 0.5, "a", "b"))
+    w = np.round(rng.uniform(0.5, 3.0, size=n), 3)
+    return unit, answers, stratum, psu, cell, w
+
+
+def write(name, seed, n, missing):
+    unit, answers, stratum, psu, cell, w = make(seed, n, missing)
+    header = ",".join([*ITEMS, "w", "stratum", "psu", "unit", "cell"])
+    lines = [header]
+    for i in range(n):
+        values = ["" if np.isnan(v) else str(int(v)) for v in answers[i]]
+        lines.append(",".join([*values, f"{w[i]:.3f}", stratum[i], psu[i], unit[i], cell[i]]))
+    (HERE / "data" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return cell, w
+
+
+def main():
+    cell, w = write("plain", 20251, 400, 0.05)
+    write("sparse", 20252, 300, 0.45)
+    cells, counts = np.unique(cell, return_counts=True)
+    population = ["cell,Freq"] + [f"{c},{int(k * 25 + 100)}" for c, k in zip(cells, counts, strict=True)]
+    (HERE / "data" / "population.csv").write_text("\n".join(population) + "\n", encoding="utf-8")
+    contrasts = contrasts_for(instruments.load_file(HERE / "oracle.yaml"))
+    rows = ["code," + ",".join(contrasts.items)]
+    rows += [code + "," + ",".join(repr(float(a)) for a in row)
+             for code, row in zip(contrasts.codes, contrasts.matrix, strict=True)]
+    (HERE / "data" / "contrasts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
