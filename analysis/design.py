@@ -91,7 +91,7 @@ def make_design(n, weights=None, strata=None, psu=None, lonely=LonelyPSU.ADJUST)
         bad = ~np.isfinite(w) | (w <= 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"weight in row {row + 1} is {w[row]!r}: weights must be positive "
+            raise ValueError(f"weight in row {row + 1} is {float(w[row])!r}: weights must be positive "
                              "numbers (drop the row or give it a weight)")
     stratum, n_strata = _codes(strata, "stratum", n)
     if psu is None:

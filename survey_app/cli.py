@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 import instruments
 from survey_app import create_app
+from survey_app.cli_analyze import analyze
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
 
@@ -178,6 +179,8 @@ def make_qr(unit_code, fmt, output):
             path.write_bytes(qr.qr_png(url))
     click.echo(f"{len(points)} QR codes -> {output}")
 
+
+main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,124 @@
+"""``hailong analyze``: indices with confidence intervals from a CSV, no database needed."""
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import instruments
+from analysis import CIMethod, LonelyPSU, contrasts_for, estimate_indices
+from analysis.report import to_json, to_rows
+from analysis.table import prepare, read_table
+from analysis.weighting import trim
+
+
+def write_output(payload_json, header, rows, fmt, output):
+    if fmt == "json":
+        text = json.dumps(payload_json, ensure_ascii=False, indent=2, allow_nan=False)
+        if output:
+            Path(output).write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        if output:
+            Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+        else:
+            click.echo(buffer.getvalue(), nl=False)
+    else:
+        from openpyxl import Workbook
+
+        if not output:
+            raise click.UsageError("--format xlsx needs -o FILE")
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("indices")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(output)
+
+
+def load_instrument(ident):
+    try:
+        return instruments.get(ident)
+    except instruments.InstrumentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--instrument") from None
+
+
+@click.command("analyze")
+@click.argument("responses", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--instrument", "instrument_id", required=True,
+              help="Instrument id (see `hailong instruments list`) or a YAML file.")
+@click.option("--weight", help="Column with design weights (default: all 1).")
+@click.option("--strata", help="Column with strata (default: one stratum).")
+@click.option("--psu", help="Column with primary sampling units (default: each response).")
+@click.option("--by", help="Domain column(s), comma-separated, e.g. unit,quarter.")
+@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of known counts per cell (cell columns + 'count') for post-stratification.")
+@click.option("--trim", "trim_cap", type=click.FloatRange(min=1, min_open=True),
+              help="Cap weights at this multiple of the mean weight.")
+@click.option("--lonely-psu", type=click.Choice([o.value for o in LonelyPSU]), default="adjust",
+              show_default=True, help="Variance rule for strata with a single PSU.")
+@click.option("--ci", type=click.Choice([m.value for m in CIMethod]), default="logit",
+              show_default=True, help="Confidence interval method.")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="Confidence level.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file (default: standard output).")
+@click.option("--template", is_flag=True,
+              help="Write an empty CSV with the item columns the instrument expects.")
+def analyze(responses, instrument_id, weight, strata, psu, by, population, trim_cap, lonely_psu,
+            ci, level, fmt, output, template):
+    """Satisfaction indices with confidence intervals for RESPONSES.csv.
+
+    One row per response, one column per item code, values 1-5; an empty cell (or "na")
+    is no valid answer. Every index of the instrument's tree is estimated for the whole
+    sample or for each domain of --by, as domains of the full design.
+    """
+    instrument = load_instrument(instrument_id)
+    contrasts = contrasts_for(instrument)
+    if template:
+        if not output:
+            raise click.UsageError("--template needs -o FILE")
+        Path(output).write_text(",".join(contrasts.items) + "\n", encoding="utf-8")
+        click.echo(f"template with {len(contrasts.items)} item columns -> {output}", err=True)
+        return
+    if responses is None:
+        raise click.UsageError("give RESPONSES.csv (or --template)")
+    if not responses.exists():
+        raise click.BadParameter(f"file '{responses}' does not exist", param_hint="RESPONSES")
+    by_columns = tuple(c.strip() for c in (by or "").split(",") if c.strip())
+    steps = ["read", "check", "estimate", "write"]
+    show = responses.stat().st_size > 5_000_000
+    with click.progressbar(length=len(steps), label="analysis", file=sys.stderr,
+                           hidden=not show) as bar:
+        try:
+            frame = read_table(responses)
+            bar.update(1)
+            prepared = prepare(frame, contrasts.items, weight, strata, psu, by_columns,
+                               read_table(population) if population else None,
+                               LonelyPSU(lonely_psu))
+            design = prepared.design
+            if trim_cap:
+                design = design.with_weights(trim(design.weights, trim_cap))
+            bar.update(1)
+            result = estimate_indices(prepared.answers, contrasts, design, prepared.domain,
+                                      prepared.domain_keys, cells=prepared.cells,
+                                      base_weights=prepared.base_weights, ci=ci, level=level)
+            bar.update(1)
+        except ValueError as exc:
+            raise click.ClickException(f"{responses}: {exc}") from None
+        info = {"n": prepared.n, "weights": weight, "strata": strata, "psu": psu,
+                "post_stratified": population is not None, "trimmed_at": trim_cap}
+        header, rows = to_rows(result, by_columns)
+        write_output(to_json(result, by_columns, {"id": instrument.id,
+                                                  "version": instrument.version}, info),
+                     header, rows, fmt, output)
+        bar.update(1)
