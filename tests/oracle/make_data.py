@@ -28,28 +28,29 @@ def make(seed, n, missing):
     return unit, answers, stratum, psu, cell, w
 
 
-def write(name, seed, n, missing):
+def write(name, seed, n, missing, root=HERE):
     unit, answers, stratum, psu, cell, w = make(seed, n, missing)
     header = ",".join([*ITEMS, "w", "stratum", "psu", "unit", "cell"])
     lines = [header]
     for i in range(n):
         values = ["" if np.isnan(v) else str(int(v)) for v in answers[i]]
         lines.append(",".join([*values, f"{w[i]:.3f}", stratum[i], psu[i], unit[i], cell[i]]))
-    (HERE / "data" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "data" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return cell, w
 
 
-def main():
-    cell, w = write("plain", 20251, 400, 0.05)
-    write("sparse", 20252, 300, 0.45)
+def main(root=HERE, seeds=(20251, 20252), sizes=(400, 300)):
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    cell, w = write("plain", seeds[0], sizes[0], 0.05, root)
+    write("sparse", seeds[1], sizes[1], 0.45, root)
     cells, counts = np.unique(cell, return_counts=True)
     population = ["cell,Freq"] + [f"{c},{int(k * 25 + 100)}" for c, k in zip(cells, counts, strict=True)]
-    (HERE / "data" / "population.csv").write_text("\n".join(population) + "\n", encoding="utf-8")
+    (root / "data" / "population.csv").write_text("\n".join(population) + "\n", encoding="utf-8")
     contrasts = contrasts_for(instruments.load_file(HERE / "oracle.yaml"))
     rows = ["code," + ",".join(contrasts.items)]
     rows += [code + "," + ",".join(repr(float(a)) for a in row)
              for code, row in zip(contrasts.codes, contrasts.matrix, strict=True)]
-    (HERE / "data" / "contrasts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (root / "data" / "contrasts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
