@@ -111,10 +111,14 @@ def make_design(n, weights=None, strata=None, psu=None, lonely=LonelyPSU.ADJUST)
     return Design(w, stratum, psu_codes, psu_stratum, psu_count, lonely)
 
 
-def group_sum(keys, n_groups, values):
-    """Row sums of ``values`` (n, m) by integer ``keys`` (n,) into (n_groups, m)."""
+def group_sum(keys, n_groups, values, weights=None):
+    """Row sums of ``values`` (n, m) by integer ``keys`` (n,) into (n_groups, m).
+
+    With ``weights`` (n,), the sums of ``weights * values``, without forming that product.
+    """
     n = keys.shape[0]
-    indicator = sparse.csr_matrix((np.ones(n), (keys, np.arange(n))), shape=(n_groups, n))
+    data = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    indicator = sparse.csr_matrix((data, (keys, np.arange(n))), shape=(n_groups, n))
     return np.asarray(indicator @ values)
 
 

@@ -10,12 +10,16 @@ import numpy as np
 
 from analysis.design import Design, group_sum, make_design, variance_of_totals
 from analysis.intervals import intervals
-from analysis.linearise import post_stratify_rows, ratios
+from analysis.linearise import (
+    chunks,
+    linearised,
+    measures,
+    post_strata_expansion,
+    post_strata_means,
+)
 from analysis.options import CIMethod
 from analysis.results import DomainResult, IndexEstimate
 from analysis.tree import renormalised
-
-SATISFIED = 4  # answers 4 and 5 ("Hài lòng", "Rất hài lòng") count as satisfied
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +43,8 @@ def check_answers(answers, items):
     if values.ndim != 2 or values.shape[1] != len(items):
         raise ValueError(f"answers must have one column per scored item ({len(items)}), "
                          f"got shape {values.shape}")
-    bad = ~np.isnan(values) & ~np.isin(values, [1, 2, 3, 4, 5])
+    with np.errstate(invalid="ignore"):
+        bad = ((values < 1) | (values > 5) | (values != np.round(values))) & ~np.isnan(values)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"row {row + 1}, column '{items[col]}': {values[row, col]:g} is not "
@@ -86,69 +91,84 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     domain = np.asarray(domain, dtype=np.int64)
     n_domains = len(domain_keys)
     w = design.weights
+    k, m = len(contrasts.items), len(contrasts.codes)
+    structure = (np.abs(np.nan_to_num(contrasts.matrix)) > 0).T.astype(float)
 
-    valid = ~np.isnan(values)
-    satisfied = np.nan_to_num(values) >= SATISFIED
-    any_valid = valid.any(axis=1)
-    all_satisfied = any_valid & (satisfied | ~valid).all(axis=1)
-    k = len(contrasts.items)
-    y = np.hstack([satisfied, np.nan_to_num(values), all_satisfied[:, None]]).astype(float)
-    x = np.hstack([valid, valid, any_valid[:, None]]).astype(float)
-    ratio, u, denominator = ratios(y, x, w, domain, n_domains)
+    # Pass 1: domain totals of numerators and denominators, and counts.
+    numerator = np.zeros((n_domains, 2 * k + 1))
+    denominator = np.zeros((n_domains, 2 * k + 1))
+    counts = {name: np.zeros((n_domains, m + 1)) for name in ("n_valid", "sw", "sw2")}
+    for part in chunks(n):
+        y, x, valid, any_valid = measures(values[part])
+        numerator += group_sum(domain[part], n_domains, y, w[part])
+        denominator += group_sum(domain[part], n_domains, x, w[part])
+        valid_for = np.hstack([(valid @ structure) > 0, any_valid[:, None]]).astype(float)
+        counts["n_valid"] += group_sum(domain[part], n_domains, valid_for)
+        counts["sw"] += group_sum(domain[part], n_domains, valid_for, w[part])
+        counts["sw2"] += group_sum(domain[part], n_domains, valid_for, w[part] ** 2)
+    counts["n"] = np.bincount(domain, minlength=n_domains)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / denominator
+        scale = 1.0 / denominator
+    scale[~np.isfinite(scale)] = 0.0
+    ratio_safe = np.nan_to_num(ratio)
 
-    if cells is None:
-        rows, row_domain, row_u = np.arange(n), domain, u
-    else:
-        base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
-        rows, row_domain, row_u = post_stratify_rows(u, w, domain, np.asarray(cells), base)
-
-    # Contrast matrices over [satisfaction items | mean items | all-satisfied], per pattern of
-    # items available in a domain (usually one or two patterns; never one per domain).
-    m = len(contrasts.codes)
+    # Contrasts over [satisfaction items | mean items | all-satisfied], per pattern of items
+    # available in a domain (usually one or two patterns; never one per domain).
     available = denominator[:, :k] > 0
     patterns, pattern_of = np.unique(available, axis=0, return_inverse=True)
     pattern_of = pattern_of.reshape(-1)
     estimate = np.full((n_domains, 2 * m + 1), np.nan)
-    z = np.zeros((len(rows), 2 * m + 1))
-    coefficients = []
+    coefficients, fulls = [], []
     for p, pattern in enumerate(patterns):
         a = renormalised(contrasts.matrix, pattern)
         coefficients.append(a)
         full = np.zeros((2 * m + 1, 2 * k + 1))
-        full[:m, :k] = np.nan_to_num(a)
+        full[:m, :k] = 100 * np.nan_to_num(a)
         full[m:2 * m, k:2 * k] = np.nan_to_num(a)
-        full[2 * m, 2 * k] = 1.0
+        full[2 * m, 2 * k] = 100.0
+        fulls.append(full)
         in_pattern = pattern_of == p
-        estimate[in_pattern] = np.nan_to_num(ratio[in_pattern]) @ full.T
-        undefined = np.isnan(a[:, 0])
-        estimate[np.ix_(in_pattern, np.flatnonzero(undefined))] = np.nan
-        estimate[np.ix_(in_pattern, m + np.flatnonzero(undefined))] = np.nan
-        row_in = in_pattern[row_domain]
-        z[row_in] = row_u[row_in] @ full.T
-    estimate[:, :m] *= 100
-    estimate[:, 2 * m] *= 100
-    z[:, :m] *= 100
-    z[:, 2 * m] *= 100
-    no_answer = denominator[:, 2 * k] <= 0
-    estimate[no_answer, 2 * m] = np.nan
+        estimate[in_pattern] = ratio_safe[in_pattern] @ full.T
+        undefined = np.flatnonzero(np.isnan(a[:, 0]))
+        estimate[np.ix_(in_pattern, np.concatenate([undefined, m + undefined]))] = np.nan
+    estimate[denominator[:, 2 * k] <= 0, 2 * m] = np.nan
 
+    # Pass 2: linearised values, straight into (domain, PSU) totals and SRS sums.
+    if cells is None:
+        rows, row_domain, chosen, pair_means = np.arange(n), domain, None, None
+    else:
+        cells = np.asarray(cells, dtype=np.int64)
+        base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
+        rows, row_domain, chosen, own_pair, pair_cell = post_strata_expansion(domain, cells)
+        pair_means = post_strata_means(values, w, base, domain, cells, ratio_safe, scale,
+                                       own_pair, pair_cell)
     n_psu = int(design.psu.max()) + 1
     combos, combo_of = np.unique(row_domain * n_psu + design.psu[rows], return_inverse=True)
-    psu_totals = group_sum(combo_of, len(combos), z)
+    width = 2 * m + 1
+    psu_totals = np.zeros((len(combos), width))
+    srs_sums, srs_squares = np.zeros((n_domains, width)), np.zeros((n_domains, width))
+    row_pattern = pattern_of[row_domain]
+    for part in chunks(len(rows)):
+        who = rows[part]
+        y, x, _, _ = measures(values[who])
+        u = linearised(y, x, w[who], domain[who], ratio_safe, scale)
+        if pair_means is not None:
+            own = row_domain[part] == domain[who]
+            u[~own] = 0.0
+            u -= w[who][:, None] * pair_means[chosen[part]]
+        z = np.empty((len(who), width))
+        for p, full in enumerate(fulls):
+            selected = row_pattern[part] == p
+            z[selected] = u[selected] @ full.T
+        psu_totals += group_sum(combo_of[part], len(combos), z)
+        srs_sums += group_sum(row_domain[part], n_domains, z)
+        z *= z
+        srs_squares += group_sum(row_domain[part], n_domains, z)
     psu_ids, psu_domain = combos % n_psu, combos // n_psu
     variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
     # deff: against the same values as a simple random sample (each row its own PSU)
-    srs_variance = variance_of_totals(make_design(n), z, rows, row_domain, n_domains)
-
-    structure = np.abs(np.nan_to_num(contrasts.matrix)) > 0
-    valid_for = np.hstack([(valid.astype(float) @ structure.T.astype(float)) > 0,
-                           any_valid[:, None]]).astype(float)
-    counts = {
-        "n": np.bincount(domain, minlength=n_domains),
-        "n_valid": group_sum(domain, n_domains, valid_for),
-        "sw": group_sum(domain, n_domains, valid_for * w[:, None]),
-        "sw2": group_sum(domain, n_domains, valid_for * (w ** 2)[:, None]),
-    }
+    srs_variance = n / (n - 1) * (srs_squares - srs_sums ** 2 / n) if n > 1 else srs_squares
     return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
                     coefficients, pattern_of, ci, level,
                     (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain))
@@ -170,16 +190,17 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
     names = (*contrasts.names, "all items satisfied")
     maxima = (*contrasts.max_points, None)
     domains = []
+    pooled = [[tuple((contrasts.items[j], float(a[r, j])) for j in np.flatnonzero(np.nan_to_num(a[r])))
+               for r in range(m)] for a in coefficients]
     for d, key in enumerate(keys):
-        a = coefficients[pattern_of[d]]
+        items_of = pooled[pattern_of[d]]
         rows = []
         for r, code in enumerate(codes):
             col = sat[r]
             value = estimate[d, col]
             defined = not np.isnan(value)
             mean_col = m + r if r < m else None
-            items = () if r == m else tuple(
-                (contrasts.items[j], float(a[r, j])) for j in np.flatnonzero(np.nan_to_num(a[r])))
+            items = () if r == m else items_of[r]
             rows.append(IndexEstimate(
                 code=code, level=levels[r], name=names[r],
                 estimate=float(value) if defined else None,

@@ -34,6 +34,24 @@ def read_table(source):
         raise ValueError("the CSV is empty") from None
 
 
+def read_responses(source, items, numeric=(), labels=()):
+    """Read only the needed columns, items and weights straight as numbers (fast path).
+
+    Any value that does not parse sends the file through ``read_table`` (all strings), so
+    that ``prepare`` can name the row and column of the problem.
+    """
+    numeric = [c for c in (*items, *numeric) if c]
+    labels = [c for c in labels if c]
+    try:
+        return pd.read_csv(source, usecols=list(dict.fromkeys(numeric + labels)),
+                           dtype={**dict.fromkeys(numeric, "float64"),
+                                  **dict.fromkeys(labels, "category")},
+                           na_values=sorted(NO_ANSWER), keep_default_na=False,
+                           encoding="utf-8-sig")
+    except (ValueError, pd.errors.ParserError):
+        return read_table(source)
+
+
 def require_columns(frame, columns, what):
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -43,6 +61,16 @@ def require_columns(frame, columns, what):
 
 def answer_matrix(frame, items):
     """Item columns as floats 1-5 with NaN for no valid answer; errors name row and column."""
+    if all(frame[item].dtype.kind == "f" for item in items):
+        values = frame[list(items)].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = (values < 1) | (values > 5) | (values != np.round(values))
+        bad &= ~np.isnan(values)
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"row {row + 1}, column '{items[col]}': {values[row, col]:g} is "
+                             "not an answer 1-5 (leave it empty for no valid answer)")
+        return values
     values = np.full((len(frame), len(items)), np.nan)
     for k, item in enumerate(items):
         text = frame[item].str.strip()
@@ -58,30 +86,60 @@ def answer_matrix(frame, items):
 
 
 def numeric_column(frame, column, what):
-    text = frame[column].str.strip()
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    if frame[column].dtype.kind == "f":
+        numbers = frame[column].to_numpy(dtype=float)
+    else:
+        numbers = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(numbers) | (numbers <= 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"row {row + 1}, column '{column}': {text.iloc[row]!r} is not a "
+        value = frame[column].iloc[row]
+        shown = "" if pd.isna(value) else (f"{value:g}" if isinstance(value, float) else value.strip())
+        raise ValueError(f"row {row + 1}, column '{column}': {shown!r} is not a "
                          f"positive number ({what})")
     return numbers
 
 
-def label_column(frame, column):
-    text = frame[column].str.strip()
-    empty = (text == "").to_numpy()
+def label_codes(frame, column):
+    """Integer codes of a label column (labels stripped and sorted), and the labels."""
+    series = frame[column]
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.fillna("").astype(str).astype("category")
+    stripped = pd.Index(series.cat.categories.astype(str).str.strip())
+    label_of_category, labels = pd.factorize(stripped, sort=True)
+    raw = series.cat.codes.to_numpy()
+    empty = raw < 0
+    blank = np.flatnonzero(np.asarray(labels) == "")
+    if blank.size:
+        empty |= np.isin(label_of_category[np.maximum(raw, 0)], blank) & (raw >= 0)
     if empty.any():
         raise ValueError(f"row {int(np.flatnonzero(empty)[0]) + 1}, column '{column}' is empty")
-    return text.to_numpy(dtype=object)
+    return label_of_category[raw].astype(np.int64), list(labels)
+
+
+def label_column(frame, column):
+    return label_codes(frame, column)[0]
 
 
 def domains_of(frame, by):
+    """Domain code per row and the label tuple of each domain (observed combinations)."""
     if not by:
         return None, [()]
-    labels = pd.MultiIndex.from_arrays([label_column(frame, c) for c in by])
-    codes, uniques = pd.factorize(labels, sort=True)
-    return codes.astype(np.int64), [tuple(u) if isinstance(u, tuple) else (u,) for u in uniques]
+    key = np.zeros(len(frame), dtype=np.int64)
+    parts = []
+    for column in by:
+        codes, labels = label_codes(frame, column)
+        key = key * len(labels) + codes
+        parts.append(labels)
+    combos, domain = np.unique(key, return_inverse=True)
+    keys = []
+    for combo in combos:
+        labels = []
+        for part in reversed(parts):
+            combo, index = divmod(int(combo), len(part))
+            labels.append(part[index])
+        keys.append(tuple(reversed(labels)))
+    return domain.astype(np.int64), keys
 
 
 def cells_and_weights(frame, weights, population):
@@ -95,7 +153,8 @@ def cells_and_weights(frame, weights, population):
     cell_labels = pd.MultiIndex.from_frame(population[keys].apply(lambda s: s.str.strip()))
     if cell_labels.has_duplicates:
         raise ValueError("the population file lists a cell twice")
-    respondent_cells = pd.MultiIndex.from_arrays([label_column(frame, c) for c in keys])
+    respondent_cells = pd.MultiIndex.from_arrays(
+        [frame[c].fillna("").astype(str).str.strip() for c in keys])
     codes = cell_labels.get_indexer(respondent_cells)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])

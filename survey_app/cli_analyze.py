@@ -10,7 +10,7 @@ import click
 import instruments
 from analysis import CIMethod, LonelyPSU, contrasts_for, estimate_indices
 from analysis.report import to_json, to_rows
-from analysis.table import prepare, read_table
+from analysis.table import prepare, read_responses, read_table
 from analysis.weighting import trim
 
 
@@ -100,10 +100,14 @@ def analyze(responses, instrument_id, weight, strata, psu, by, population, trim_
     with click.progressbar(length=len(steps), label="analysis", file=sys.stderr,
                            hidden=not show) as bar:
         try:
-            frame = read_table(responses)
+            population_frame = read_table(population) if population else None
+            cell_columns = [c for c in (population_frame.columns if population else [])
+                            if c not in ("count", "Freq", "N")]
+            frame = read_responses(responses, contrasts.items, (weight,),
+                                   (strata, psu, *by_columns, *cell_columns))
             bar.update(1)
             prepared = prepare(frame, contrasts.items, weight, strata, psu, by_columns,
-                               read_table(population) if population else None,
+                               population_frame,
                                LonelyPSU(lonely_psu))
             design = prepared.design
             if trim_cap:

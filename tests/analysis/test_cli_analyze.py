@@ -70,7 +70,7 @@ def write(tmp_path, text, name="r.csv"):
 
 @pytest.mark.parametrize(("text", "extra", "message"), [
     ("q1,q2\n1,2\n", (), "missing item column(s): q3, q4, q5, q6, q7"),
-    ("q1,q2,q3,q4,q5,q6,q7\n1,2,3,4,5,6,\n", (), "row 1, column 'q6': '6' is not an answer 1-5"),
+    ("q1,q2,q3,q4,q5,q6,q7\n1,2,3,4,5,6,\n", (), "row 1, column 'q6': 6 is not an answer 1-5"),
     ("q1,q2,q3,q4,q5,q6,q7\n1,2,3,4,5,x,\n", (), "row 1, column 'q6': 'x' is not an answer"),
     ("q1,q2,q3,q4,q5,q6,q7,w\n1,2,3,4,5,5,,0\n", ("--weight", "w"),
      "row 1, column 'w': '0' is not a positive number"),
