@@ -1,0 +1,67 @@
+"""The database path into `analysis`: same numbers as counting in SQL, on both backends."""
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Answer, Response, Unit
+from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.demo import load_demo
+
+
+@pytest.fixture
+def demo(ctx):
+    load_demo(n_responses=400, seed=3)
+    db.session.commit()
+    return db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+
+
+def sql_share(unit_code, item):
+    satisfied = sa.func.sum(sa.case((Answer.value >= 4, 1), else_=0))
+    valid = sa.func.count(Answer.value)
+    row = db.session.execute(
+        sa.select(satisfied, valid).join(Response).join(Unit, Unit.id == Response.unit_id)
+        .where(Unit.code == unit_code, Answer.item_code == item)
+        .where(Response.instrument_version.has())
+    ).one()
+    return 100 * row[0] / row[1], row[1]
+
+
+def test_loaded_arrays_match_sql_counts_by_unit(demo):
+    data = load_scope(demo, "sipas-counter")
+    result = analyze_scope(data, by=("unit",))
+    expected_n = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Response).join(
+            Response.instrument_version).where(Response.service_point.has()))
+    assert 0 < len(data.weights) < expected_n  # other instruments are left out
+    for domain in result.domains:
+        share, valid = sql_share(domain.key[0], "access")
+        ours = domain.get("access")
+        assert ours.estimate == pytest.approx(share, rel=1e-12)
+        assert ours.n_valid == valid
+
+
+def test_scope_limits_the_responses(demo):
+    ward = db.session.scalar(sa.select(Unit).filter_by(code="P-ANHOA"))
+    data = load_scope(ward, "sipas-counter")
+    assert set(data.attributes["unit"]) == {"P-ANHOA"}
+    everything = load_scope(demo, "sipas-counter")
+    assert len(data.weights) < len(everything.weights)
+
+
+def test_domains_by_quarter_and_channel(demo):
+    data = load_scope(demo, "sipas-counter")
+    result = analyze_scope(data, by=("quarter", "verified"))
+    assert all(len(d.key) == 2 for d in result.domains)
+    assert {d.key[1] for d in result.domains} <= {"verified", "open"}
+    assert sum(d.n for d in result.domains) == len(data.weights)
+    with pytest.raises(ValueError, match="unknown domain"):
+        analyze_scope(data, by=("colour",))
+
+
+def test_not_applicable_answers_are_not_valid(demo):
+    data = load_scope(demo, "sipas-counter")
+    feedback = data.contrasts.items.index("feedback")
+    nulls = db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(
+        Answer.item_code == "feedback", Answer.value.is_(None)))
+    assert np.isnan(data.answers[:, feedback]).sum() == nulls > 0
