@@ -51,7 +51,7 @@ def create_app(config=None):
     login.login_message = None
     limiter.init_app(app)
 
-    from survey_app import errors, public
+    from survey_app import errors, formatting, public
     from survey_app.admin import bp as admin_bp
     from survey_app.api import bp as api_bp
 
@@ -59,6 +59,7 @@ def create_app(config=None):
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
+    formatting.register(app)
     csrf.exempt(api_bp)
 
     @login.user_loader

@@ -1,0 +1,76 @@
+"""Staff view of a unit's results: indices with CIs, breakdowns, trend."""
+from datetime import timedelta
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from analysis.publication import enough_data
+from survey_app.admin import bp
+from survey_app.admin.access import require_in_scope
+from survey_app.charts import index_bars, trend_band
+from survey_app.extensions import db
+from survey_app.models import Unit
+from survey_app.services.periods import Period, last_twelve_months, parse_period
+from survey_app.services.results import instruments_in_scope, unit_results
+
+BREAKDOWNS = ("unit", "service_point", "sector", "channel", "verified")
+
+
+def breakdown_label(by):
+    return {
+        "unit": _("Unit"), "service_point": _("Service point"), "sector": _("Sector"),
+        "channel": _("Channel"), "verified": _("Verified or open QR"),
+    }[by]
+
+
+def root_code(domain_result):
+    """The index tree's root: the first estimate after the items."""
+    return next(e.code for e in domain_result.estimates if e.level != "item")
+
+
+def ordered(domain_result):
+    """Tree nodes first (total, aspects, factors), then items, then the all-satisfied share."""
+    nodes = [e for e in domain_result.estimates if e.level not in ("item", "respondent")]
+    items = [e for e in domain_result.estimates if e.level == "item"]
+    rest = [e for e in domain_result.estimates if e.level == "respondent"]
+    return nodes + items + rest
+
+
+def trend_window(period):
+    start = min(period.start, (period.end - timedelta(days=365)).replace(day=1))
+    return Period("trend", start, period.end)
+
+
+@bp.route("/units/<int:unit_id>/results")
+@login_required
+def show_unit_results(unit_id):
+    unit = require_in_scope(db.session.get(Unit, unit_id))
+    codes = instruments_in_scope(unit)
+    status, problem = 200, None
+    code = request.args.get("instrument") or (codes[0] if codes else None)
+    if codes and code not in codes:
+        abort(404)
+    try:
+        period = parse_period(request.args["period"]) if request.args.get("period") \
+            else last_twelve_months()
+    except ValueError:
+        period, status = last_twelve_months(), 400
+        problem = _("The period must look like 2025, 2025-Q3, 2025-H1, 2025-9M or 2025-07.")
+    by = request.args.get("by") if request.args.get("by") in BREAKDOWNS else None
+    results = unit_results(unit, code, period, by, trend_window(period)) if code else None
+    bars = trend = None
+    if results and results.overall:
+        bars = index_bars([(e.name, e.estimate, e.ci_low, e.ci_high, enough_data(e))
+                           for e in ordered(results.overall) if e.level != "respondent"],
+                          _("Indices with 95% confidence intervals"))
+        root = root_code(results.overall)
+        trend = trend_band([(f"{d.key[0][5:]}/{d.key[0][2:4]}", d.get(root).estimate,
+                             d.get(root).ci_low, d.get(root).ci_high) for d in results.trend],
+                           _("Monthly trend"))
+    return render_template("admin/results.html", unit=unit, codes=codes, code=code,
+                           period=period, by=by, results=results, bars=bars, trend=trend,
+                           breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
+                           problem=problem, enough_data=enough_data, ordered=ordered,
+                           root=root_code(results.overall) if results and results.overall
+                           else None), status

@@ -1,0 +1,77 @@
+"""Results of a unit for the console, the public page and the JSON endpoint."""
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from analysis.publication import enough_data
+from survey_app.extensions import db
+from survey_app.models import Response, ServicePoint, Unit
+from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.periods import Period
+
+PUBLIC_CACHE_SECONDS = 300
+_cache = {}
+
+
+@dataclass(frozen=True)
+class UnitResults:
+    instrument: str
+    period: Period
+    overall: object        # DomainResult or None when there are no responses
+    breakdown: tuple       # DomainResult per domain of ``by``
+    by: str | None
+    trend: tuple           # DomainResult per month
+    n: int
+
+
+def instruments_in_scope(unit):
+    """Instrument codes used by service points in the subtree, most responses first."""
+    rows = db.session.execute(
+        sa.select(ServicePoint.instrument_code, sa.func.count(Response.id))
+        .join(Unit, Unit.id == ServicePoint.unit_id)
+        .outerjoin(Response, Response.service_point_id == ServicePoint.id)
+        .where(Unit.path.startswith(unit.path))
+        .group_by(ServicePoint.instrument_code)
+        .order_by(sa.func.count(Response.id).desc(), ServicePoint.instrument_code)
+    ).all()
+    return [code for code, _ in rows]
+
+
+def unit_results(unit, instrument_code, period, by=None, trend_period=None):
+    data = load_scope(unit, instrument_code, period.start, period.end)
+    n = len(data.weights)
+    overall = analyze_scope(data).domains[0] if n else None
+    breakdown = tuple(analyze_scope(data, by=(by,)).domains) if by and n else ()
+    trend = ()
+    if trend_period is not None:
+        window = load_scope(unit, instrument_code, trend_period.start, trend_period.end)
+        if len(window.weights):
+            trend = tuple(analyze_scope(window, by=("month",)).domains)
+    return UnitResults(instrument_code, period, overall, breakdown, by, trend, n)
+
+
+def public_results(unit, period):
+    """Per instrument of the unit, cached a few minutes: the public page is read often."""
+    key = (unit.id, period.label, period.start)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < PUBLIC_CACHE_SECONDS:
+        return hit[1]
+    value = [unit_results(unit, code, period) for code in instruments_in_scope(unit)]
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def clear_public_cache():
+    _cache.clear()
+
+
+def estimate_json(estimate, public=True):
+    """An estimate for the JSON endpoint; under the publication rule, no number."""
+    shown = enough_data(estimate)
+    data = {"code": estimate.code, "level": estimate.level, "name": estimate.name,
+            "n_valid": estimate.n_valid, "enough_data": shown}
+    if shown or not public:
+        data.update(estimate=round(estimate.estimate, 2), ci_low=round(estimate.ci_low, 2),
+                    ci_high=round(estimate.ci_high, 2))
+    return data

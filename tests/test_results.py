@@ -1,0 +1,78 @@
+"""Unit results in the console, the public page, the widget and the JSON endpoint."""
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Role, Unit
+from survey_app.services.demo import load_demo
+from survey_app.services.results import clear_public_cache
+
+
+@pytest.fixture
+def demo(ctx):
+    clear_public_cache()
+    load_demo(n_responses=600, seed=4)
+    db.session.commit()
+    return {code: db.session.scalar(sa.select(Unit).filter_by(code=code))
+            for code in ("TPD", "P-ANHOA", "X-TANPHU", "THCS-AH")}
+
+
+def test_the_dashboard_shows_indices_breakdown_and_trend(client, login, make_user, demo):
+    login(make_user(role=Role.ANALYST, unit=demo["TPD"]))
+    page = client.get(f"/admin/units/{demo['TPD'].id}/results?by=unit")
+    html = page.data.decode()
+    assert page.status_code == 200
+    assert "Chỉ số hài lòng tại quầy" in html and "KTC 95%" in html
+    assert html.count("<svg") >= 2  # the index chart and the trend
+    assert "P-ANHOA" in html and "X-TANPHU" in html  # the breakdown by unit
+    assert "/ 10,00" in html  # PAR points of the total
+
+
+def test_dashboard_filters_and_bad_period(client, login, make_user, demo):
+    login(make_user(unit=demo["TPD"]))
+    base = f"/admin/units/{demo['TPD'].id}/results"
+    assert client.get(base + "?instrument=health-outpatient").status_code == 200
+    assert client.get(base + "?instrument=nope").status_code == 404
+    bad = client.get(base + "?period=2025-Q9")
+    assert bad.status_code == 400 and "Kỳ phải có dạng" in bad.data.decode()
+    empty = client.get(base + "?period=2001")
+    assert "Chưa có phiếu nào trong kỳ này" in empty.data.decode()
+
+
+def test_the_dashboard_respects_scope(client, login, make_user, demo):
+    login(make_user(role=Role.UNIT_MANAGER, unit=demo["P-ANHOA"]))
+    assert client.get(f"/admin/units/{demo['P-ANHOA'].id}/results").status_code == 200
+    assert client.get(f"/admin/units/{demo['X-TANPHU'].id}/results").status_code == 404
+    assert client.get(f"/admin/units/{demo['TPD'].id}/results").status_code == 404
+
+
+def test_the_public_page_speaks_plainly(client, demo):
+    page = client.get("/p/P-ANHOA")
+    html = page.data.decode()
+    assert page.status_code == 200 and "hài lòng hoặc rất hài lòng" in html
+    assert "khoảng tin cậy 95%" in html
+    english = client.get("/p/P-ANHOA?lang=en").data.decode()
+    assert "satisfied or very satisfied" in english
+    assert client.get("/p/NOPE").status_code == 404
+    assert client.get("/p/P-ANHOA?period=nonsense").status_code == 400
+
+
+def test_small_samples_are_not_published(client, demo):
+    data = client.get("/p/THCS-AH.json?period=" + "2026-11").get_json()
+    for result in data["results"]:
+        for estimate in result["estimates"]:
+            if estimate["n_valid"] < 30:
+                assert estimate["enough_data"] is False and "estimate" not in estimate
+    html = client.get("/p/THCS-AH?period=2026-11").data.decode()
+    assert "Chưa đủ dữ liệu" in html or "Chưa có phiếu" in html
+
+
+def test_json_and_widget(client, demo):
+    reply = client.get("/p/TPD.json")
+    data = reply.get_json()
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    counter = next(r for r in data["results"] if r["instrument"] == "sipas-counter")
+    total = next(e for e in counter["estimates"] if e["code"] == "total")
+    assert total["enough_data"] is True and total["ci_low"] < total["estimate"] < total["ci_high"]
+    widget = client.get("/p/TPD/widget")
+    assert widget.status_code == 200 and "frame-ancestors" in widget.headers["Content-Security-Policy"]
