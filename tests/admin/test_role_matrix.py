@@ -1,0 +1,124 @@
+"""Every staff and API route, for every role and for a stranger: the expected status.
+
+Staff are scoped to a ward; "own" targets lie in it, "other" targets in a neighbouring
+ward. Nobody sees or changes another unit's data (404), only managers change anything
+(403 otherwise), and a stranger is sent to the sign-in page.
+"""
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import ApiKey, Role
+from survey_app.services import api_keys
+from tests.conftest import csrf_from
+
+MANAGERS = {Role.ADMIN, Role.UNIT_MANAGER}
+# (endpoint, method, target, needs manager, form data)
+ROUTES = [
+    ("admin.index", "GET", None, False, None),
+    ("admin.list_units", "GET", None, False, None),
+    ("admin.list_service_points", "GET", None, False, None),
+    ("admin.show_service_point", "GET", "point", False, None),
+    ("admin.download_qr", "GET", "point", False, None),
+    ("admin.download_posters", "GET", "unit", False, None),
+    ("admin.show_unit_results", "GET", "unit", False, None),
+    ("admin.create_unit", "GET", None, True, None),
+    ("admin.edit_unit", "GET", "unit", True, None),
+    ("admin.create_service_point", "GET", None, True, None),
+    ("admin.edit_service_point", "GET", "point", True, None),
+    ("admin.rotate_token", "POST", "point", True, {}),
+    ("admin.revoke_token", "POST", "point", True, {}),
+    ("admin.issue_api_key", "POST", "point", True, {"label": "x"}),
+    ("admin.revoke_api_key", "POST", "key", True, {}),
+]
+EXEMPT = {"admin.login", "admin.logout", "admin.static"}
+
+
+def url(endpoint, target, things):
+    paths = {
+        "admin.index": "/admin/", "admin.list_units": "/admin/units",
+        "admin.list_service_points": "/admin/service-points",
+        "admin.create_unit": "/admin/units/new", "admin.create_service_point": "/admin/service-points/new",
+    }
+    if endpoint in paths:
+        return paths[endpoint]
+    ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"]}
+    return {
+        "admin.show_service_point": "/admin/service-points/{}",
+        "admin.download_qr": "/admin/service-points/{}/qr.png",
+        "admin.download_posters": "/admin/units/{}/posters.pdf",
+        "admin.show_unit_results": "/admin/units/{}/results",
+        "admin.edit_unit": "/admin/units/{}/edit",
+        "admin.edit_service_point": "/admin/service-points/{}/edit",
+        "admin.rotate_token": "/admin/service-points/{}/rotate",
+        "admin.revoke_token": "/admin/service-points/{}/revoke",
+        "admin.issue_api_key": "/admin/service-points/{}/api-keys",
+        "admin.revoke_api_key": "/admin/api-keys/{}/revoke",
+    }[endpoint].format(ids[target])
+
+
+def expected(role, needs_manager, where, endpoint):
+    if role is None:
+        return {302}
+    if needs_manager and role not in MANAGERS:
+        return {403}
+    if where == "other":
+        return {404}
+    if endpoint == "admin.index":
+        return {302}
+    return {200, 302}
+
+
+@pytest.fixture
+def world(make_unit, make_service_point):
+    province = make_unit(code="P", kind="province")
+    own = make_unit(code="OWN", parent=province)
+    other = make_unit(code="OTHER", parent=province)
+    things = {}
+    for name, unit in (("own", own), ("other", other)):
+        point = make_service_point(unit=unit, code="CT")
+        row, _ = api_keys.issue(point)
+        db.session.commit()
+        things[name] = {"unit": unit, "point": point, "key": row.id}
+    return things
+
+
+def test_the_table_covers_every_staff_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("admin.")}
+    assert endpoints - EXEMPT == {r[0] for r in ROUTES}
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "stranger")
+def test_role_matrix(client, login, make_user, world, role):
+    if role is not None:
+        login(make_user(role=role, unit=world["own"]["unit"]))
+    token = csrf_from(client.get("/admin/units" if role else "/admin/login").data)
+    failures = []
+    for where in ("own", "other"):
+        for endpoint, method, target, needs_manager, data in ROUTES:
+            if target is None and where == "other":
+                continue
+            path = url(endpoint, target, world[where])
+            if method == "GET":
+                status = client.get(path).status_code
+            else:
+                status = client.post(path, data={**data, "csrf_token": token}).status_code
+            want = expected(role, needs_manager, where if target else "own", endpoint)
+            if status not in want:
+                failures.append(f"{method} {path} ({where}) -> {status}, expected {want}")
+    assert failures == []
+
+
+def test_other_units_comments_and_names_never_leak(client, login, make_user, world):
+    login(make_user(role=Role.VIEWER, unit=world["own"]["unit"]))
+    for path in ("/admin/units", "/admin/service-points"):
+        assert "OTHER" not in client.get(path).data.decode()
+
+
+def test_api_needs_a_key_for_every_route(client, world):
+    assert client.post("/api/v1/invitations", json={"dossier_code": "A"}).status_code == 401
+    wrong_method = client.get("/api/v1/invitations")  # routing answers before authentication
+    assert wrong_method.status_code == 405 and wrong_method.is_json
+    key = db.session.scalar(sa.select(ApiKey).where(ApiKey.id == world["own"]["key"]))
+    assert key is not None
