@@ -76,3 +76,22 @@ def test_json_and_widget(client, demo):
     assert total["enough_data"] is True and total["ci_low"] < total["estimate"] < total["ci_high"]
     widget = client.get("/p/TPD/widget")
     assert widget.status_code == 200 and "frame-ancestors" in widget.headers["Content-Security-Policy"]
+
+
+def test_comparisons_and_ranks_on_the_dashboard(client, login, make_user, demo):
+    login(make_user(unit=demo["TPD"]))
+    html = client.get(f"/admin/units/{demo['TPD'].id}/results?period=2026-H1&by=unit").data.decode()
+    assert "So với các kỳ trước" in html and "kỳ liền trước" in html
+    assert "Thứ hạng (khoảng 95%)" in html
+
+
+def test_period_comparison_matches_the_two_periods_estimates(demo):
+    from survey_app.services.periods import parse_period
+    from survey_app.services.results import period_comparisons, unit_results
+
+    period = parse_period("2026-H1")
+    (previous, comparison), *_ = period_comparisons(demo["TPD"], "sipas-counter", period)
+    now = unit_results(demo["TPD"], "sipas-counter", period).overall.get("total").estimate
+    before = unit_results(demo["TPD"], "sipas-counter", previous).overall.get("total").estimate
+    assert comparison.difference == pytest.approx(now - before, rel=1e-9)
+    assert comparison.ci_low < comparison.difference < comparison.ci_high

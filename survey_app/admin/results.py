@@ -12,7 +12,12 @@ from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.services.periods import Period, last_twelve_months, parse_period
-from survey_app.services.results import instruments_in_scope, unit_results
+from survey_app.services.results import (
+    instruments_in_scope,
+    period_comparisons,
+    root_code,
+    unit_results,
+)
 
 BREAKDOWNS = ("unit", "service_point", "sector", "channel", "verified")
 
@@ -22,11 +27,6 @@ def breakdown_label(by):
         "unit": _("Unit"), "service_point": _("Service point"), "sector": _("Sector"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
     }[by]
-
-
-def root_code(domain_result):
-    """The index tree's root: the first estimate after the items."""
-    return next(e.code for e in domain_result.estimates if e.level != "item")
 
 
 def ordered(domain_result):
@@ -60,6 +60,7 @@ def show_unit_results(unit_id):
     by = request.args.get("by") if request.args.get("by") in BREAKDOWNS else None
     results = unit_results(unit, code, period, by, trend_window(period)) if code else None
     bars = trend = None
+    comparisons = period_comparisons(unit, code, period) if code else []
     if results and results.overall:
         bars = index_bars([(e.name, e.estimate, e.ci_low, e.ci_high, enough_data(e))
                            for e in ordered(results.overall) if e.level != "respondent"],
@@ -72,5 +73,6 @@ def show_unit_results(unit_id):
                            period=period, by=by, results=results, bars=bars, trend=trend,
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
+                           comparisons=comparisons,
                            root=root_code(results.overall) if results and results.overall
                            else None), status

@@ -22,6 +22,7 @@ class ScopeData:
     attributes: dict         # domain name -> array of labels (n,)
     contrasts: object
     response_ids: np.ndarray
+    submitted: np.ndarray    # datetime64 (n,)
 
 
 def stream_rows(scope, version_ids, start, end):
@@ -87,7 +88,16 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
             "verified": np.asarray(["verified" if v else "open" for v in verified], dtype=object),
         },
         contrasts=contrasts, response_ids=response_ids,
+        submitted=np.asarray(submitted, dtype="datetime64[s]"),
     )
+
+
+def analyze_labels(data, labels, ci=CIMethod.LOGIT, level=0.95):
+    """Indices with one domain per distinct label in ``labels`` (n,)."""
+    design = make_design(len(data.weights), data.weights, data.strata, data.psu)
+    uniques, domain = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    return estimate_indices(data.answers, data.contrasts, design, domain,
+                            [(u,) for u in uniques], ci=ci, level=level)
 
 
 def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):

@@ -59,3 +59,23 @@ def last_twelve_months(today=None):
 def current_quarter(today=None):
     today = today or date.today()
     return parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+
+
+def months_between(start, end):
+    return (end.year * 12 + end.month) - (start.year * 12 + start.month)
+
+
+def shifted(period, months, label):
+    """``period`` moved by ``months`` (negative: earlier)."""
+    start = _month_start(period.start.year, period.start.month + months)
+    end = _month_start(period.end.year, period.end.month + months)
+    return Period(label, start, end)
+
+
+def previous_period(period):
+    """The period of the same length just before ``period``."""
+    return shifted(period, -months_between(period.start, period.end), "previous")
+
+
+def same_period_last_year(period):
+    return shifted(period, -12, "last_year")

@@ -4,11 +4,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+import numpy as np
+
+from analysis.compare import adjust, compare, rank_intervals
 from analysis.publication import enough_data
 from survey_app.extensions import db
 from survey_app.models import Response, ServicePoint, Unit
-from survey_app.services.analysis_inputs import analyze_scope, load_scope
-from survey_app.services.periods import Period
+from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
+from survey_app.services.periods import Period, previous_period, same_period_last_year
 
 PUBLIC_CACHE_SECONDS = 300
 _cache = {}
@@ -20,6 +23,7 @@ class UnitResults:
     period: Period
     overall: object        # DomainResult or None when there are no responses
     breakdown: tuple       # DomainResult per domain of ``by``
+    ranks: dict            # breakdown key -> (rank, low, high) of the root index
     by: str | None
     trend: tuple           # DomainResult per month
     n: int
@@ -42,13 +46,49 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None):
     data = load_scope(unit, instrument_code, period.start, period.end)
     n = len(data.weights)
     overall = analyze_scope(data).domains[0] if n else None
-    breakdown = tuple(analyze_scope(data, by=(by,)).domains) if by and n else ()
+    breakdown, ranks = (), {}
+    if by and n:
+        by_domain = analyze_scope(data, by=(by,))
+        breakdown = tuple(by_domain.domains)
+        root = root_code(by_domain.domains[0])
+        ranks = {key: (rank, low, high)
+                 for key, _, rank, low, high in rank_intervals(by_domain, root)}
     trend = ()
     if trend_period is not None:
         window = load_scope(unit, instrument_code, trend_period.start, trend_period.end)
         if len(window.weights):
             trend = tuple(analyze_scope(window, by=("month",)).domains)
-    return UnitResults(instrument_code, period, overall, breakdown, by, trend, n)
+    return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n)
+
+
+def root_code(domain_result):
+    """The index tree's root: the first estimate after the items."""
+    return next(e.code for e in domain_result.estimates if e.level != "item")
+
+
+def period_comparisons(unit, instrument_code, period):
+    """The root index now vs the previous period and vs the same period last year.
+
+    All three periods are domains of one analysis, so each difference has a design-based
+    CI and p-value; the two p-values are adjusted together (Holm).
+    """
+    others = [previous_period(period), same_period_last_year(period)]
+    start = min(p.start for p in [period, *others])
+    data = load_scope(unit, instrument_code, start, period.end)
+    if not len(data.weights):
+        return []
+    times = data.submitted
+    labels = np.full(len(times), "other", dtype=object)
+    for p in [*others, period]:  # the current period wins where they overlap
+        inside = (times >= np.datetime64(p.start)) & (times < np.datetime64(p.end))
+        labels[inside] = "current" if p is period else p.label
+    result = analyze_labels(data, labels)
+    present = {d.key[0] for d in result.domains}
+    root = root_code(result.domains[0])
+    comparisons = [compare(result, root, ("current",), (p.label,)) for p in others
+                   if {"current", p.label} <= present]
+    return list(zip([p for p in others if {"current", p.label} <= present],
+                    adjust(comparisons, "holm"), strict=True))
 
 
 def public_results(unit, period):
