@@ -180,6 +180,31 @@ def make_qr(unit_code, fmt, output):
     click.echo(f"{len(points)} QR codes -> {output}")
 
 
+@main.command("import-official")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--unit", "unit_code", help="Unit the table's place stands for (e.g. the province).")
+@with_appcontext
+def import_official(path, unit_code):
+    """Import official SIPAS / PAR INDEX / PAPI results and targets from a CSV.
+
+    The columns are those of shared/data/official_results.csv. Inconsistencies (sums that
+    disagree, targets above the maximum or below the last result) are listed as warnings.
+    """
+    from survey_app.services import official
+
+    unit = unit_by_code(unit_code) if unit_code else None
+    try:
+        rows = official.parse(path.read_text(encoding="utf-8-sig"))
+    except (official.ImportProblem, UnicodeDecodeError) as problem:
+        raise click.ClickException(f"{path}: {problem}") from None
+    count = official.store(rows, unit)
+    db.session.commit()
+    click.echo(f"{count} rows imported")
+    for warning in official.check(rows):
+        click.echo(f"warning: {warning.index} {warning.place} {warning.year} "
+                   f"{warning.code}: {warning.message}")
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover
