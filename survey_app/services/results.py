@@ -2,9 +2,8 @@
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 import numpy as np
+import sqlalchemy as sa
 
 from analysis.compare import adjust, compare, rank_intervals
 from analysis.publication import enough_data
