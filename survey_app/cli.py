@@ -205,6 +205,38 @@ def import_official(path, unit_code):
                    f"{warning.code}: {warning.message}")
 
 
+@main.command("export")
+@click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree is exported.")
+@click.option("--instrument", "instrument_code", required=True, help="Instrument id.")
+@click.option("--period", help="2025, 2025-Q3, 2025-H1, 2025-9M or 2025-07 (default: everything).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta"]), default="csv",
+              show_default=True, help="CSV, Excel, SPSS (.sav) or Stata (.dta) with value labels.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file.")
+@click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the codebook (CSV) here.")
+@with_appcontext
+def export_command(unit_code, instrument_code, period, fmt, output, codebook):
+    """Export responses, one row per response, with value labels and a codebook."""
+    from survey_app.services import export, instrument_store
+    from survey_app.services.periods import parse_period
+
+    unit = unit_by_code(unit_code)
+    current = instrument_store.current_version(instrument_code)
+    if current is None:
+        raise click.BadParameter(f"instrument '{instrument_code}' is not loaded",
+                                 param_hint="--instrument")
+    try:
+        chosen = parse_period(period) if period else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    count = export.write_file(unit, current[1], fmt, output,
+                              chosen.start if chosen else None, chosen.end if chosen else None)
+    if codebook:
+        codebook.write_text(export.codebook_csv(current[1]), encoding="utf-8")
+    click.echo(f"{count} responses -> {output}")
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover

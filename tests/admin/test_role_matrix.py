@@ -13,24 +13,26 @@ from survey_app.services import api_keys
 from tests.conftest import csrf_from
 
 MANAGERS = {Role.ADMIN, Role.UNIT_MANAGER}
-# (endpoint, method, target, needs manager, form data)
+EXPORTERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST}
+# (endpoint, method, target, roles allowed (None: every staff role), form data)
 ROUTES = [
-    ("admin.index", "GET", None, False, None),
-    ("admin.list_units", "GET", None, False, None),
-    ("admin.list_service_points", "GET", None, False, None),
-    ("admin.show_service_point", "GET", "point", False, None),
-    ("admin.download_qr", "GET", "point", False, None),
-    ("admin.download_posters", "GET", "unit", False, None),
-    ("admin.show_unit_results", "GET", "unit", False, None),
-    ("admin.show_targets", "GET", "unit", False, None),
-    ("admin.create_unit", "GET", None, True, None),
-    ("admin.edit_unit", "GET", "unit", True, None),
-    ("admin.create_service_point", "GET", None, True, None),
-    ("admin.edit_service_point", "GET", "point", True, None),
-    ("admin.rotate_token", "POST", "point", True, {}),
-    ("admin.revoke_token", "POST", "point", True, {}),
-    ("admin.issue_api_key", "POST", "point", True, {"label": "x"}),
-    ("admin.revoke_api_key", "POST", "key", True, {}),
+    ("admin.index", "GET", None, None, None),
+    ("admin.list_units", "GET", None, None, None),
+    ("admin.list_service_points", "GET", None, None, None),
+    ("admin.show_service_point", "GET", "point", None, None),
+    ("admin.download_qr", "GET", "point", None, None),
+    ("admin.download_posters", "GET", "unit", None, None),
+    ("admin.show_unit_results", "GET", "unit", None, None),
+    ("admin.show_targets", "GET", "unit", None, None),
+    ("admin.export_responses", "GET", "unit", EXPORTERS, None),
+    ("admin.create_unit", "GET", None, MANAGERS, None),
+    ("admin.edit_unit", "GET", "unit", MANAGERS, None),
+    ("admin.create_service_point", "GET", None, MANAGERS, None),
+    ("admin.edit_service_point", "GET", "point", MANAGERS, None),
+    ("admin.rotate_token", "POST", "point", MANAGERS, {}),
+    ("admin.revoke_token", "POST", "point", MANAGERS, {}),
+    ("admin.issue_api_key", "POST", "point", MANAGERS, {"label": "x"}),
+    ("admin.revoke_api_key", "POST", "key", MANAGERS, {}),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -50,6 +52,7 @@ def url(endpoint, target, things):
         "admin.download_posters": "/admin/units/{}/posters.pdf",
         "admin.show_unit_results": "/admin/units/{}/results",
         "admin.show_targets": "/admin/units/{}/targets",
+        "admin.export_responses": "/admin/units/{}/export",
         "admin.edit_unit": "/admin/units/{}/edit",
         "admin.edit_service_point": "/admin/service-points/{}/edit",
         "admin.rotate_token": "/admin/service-points/{}/rotate",
@@ -59,10 +62,10 @@ def url(endpoint, target, things):
     }[endpoint].format(ids[target])
 
 
-def expected(role, needs_manager, where, endpoint):
+def expected(role, allowed, where, endpoint):
     if role is None:
         return {302}
-    if needs_manager and role not in MANAGERS:
+    if allowed is not None and role not in allowed:
         return {403}
     if where == "other":
         return {404}
@@ -98,7 +101,7 @@ def test_role_matrix(client, login, make_user, world, role):
     token = csrf_from(client.get("/admin/units" if role else "/admin/login").data)
     failures = []
     for where in ("own", "other"):
-        for endpoint, method, target, needs_manager, data in ROUTES:
+        for endpoint, method, target, allowed, data in ROUTES:
             if target is None and where == "other":
                 continue
             path = url(endpoint, target, world[where])
@@ -106,7 +109,7 @@ def test_role_matrix(client, login, make_user, world, role):
                 status = client.get(path).status_code
             else:
                 status = client.post(path, data={**data, "csrf_token": token}).status_code
-            want = expected(role, needs_manager, where if target else "own", endpoint)
+            want = expected(role, allowed, where if target else "own", endpoint)
             if status not in want:
                 failures.append(f"{method} {path} ({where}) -> {status}, expected {want}")
     assert failures == []

@@ -1,0 +1,59 @@
+"""Staff downloads of responses (CSV streamed; XLSX, SPSS, Stata) and the codebook."""
+import io
+import os
+
+from flask import Response, abort, request, send_file, stream_with_context
+from flask_login import current_user, login_required
+
+from survey_app.admin import bp
+from survey_app.admin.access import require_in_scope
+from survey_app.extensions import db
+from survey_app.models import Role, Unit
+from survey_app.services import audit, export, instrument_store
+from survey_app.services.periods import parse_period
+from survey_app.services.results import instruments_in_scope
+
+#: Who may download raw responses (counter officers and viewers see results only).
+EXPORTERS = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST})
+MIMETYPES = {
+    "csv": "text/csv", "codebook": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav", "dta": "application/x-stata-dta",
+}
+
+
+@bp.route("/units/<int:unit_id>/export")
+@login_required
+def export_responses(unit_id):
+    if current_user.role not in EXPORTERS:
+        abort(403)
+    unit = require_in_scope(db.session.get(Unit, unit_id))
+    codes = instruments_in_scope(unit)
+    code = request.args.get("instrument") or (codes[0] if codes else None)
+    fmt = request.args.get("format", "csv")
+    if code not in codes or fmt not in MIMETYPES:
+        abort(404)
+    try:
+        period = parse_period(request.args["period"]) if request.args.get("period") else None
+    except ValueError:
+        abort(400)
+    start, end = (period.start, period.end) if period else (None, None)
+    instrument = instrument_store.current_version(code)[1]
+    name = f"hailong-{unit.code}-{code}{'-' + period.label if period else ''}"
+    audit.record(current_user, "responses.export", unit, instrument=code, format=fmt)
+    db.session.commit()
+    if fmt == "codebook":
+        return Response(export.codebook_csv(instrument), mimetype=MIMETYPES[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{name}-codebook.csv"'})
+    if fmt == "csv":
+        return Response(stream_with_context(export.stream_csv(unit, instrument, start, end)),
+                        mimetype=MIMETYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    path, _count = export.temporary_export(unit, instrument, fmt, start, end)
+    try:  # these formats are built whole anyway: read back, remove the file at once
+        with open(path, "rb") as f:
+            data = io.BytesIO(f.read())
+    finally:
+        os.unlink(path)
+    return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True,
+                     download_name=f"{name}.{fmt}")
