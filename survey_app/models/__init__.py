@@ -1,13 +1,15 @@
 """SQLAlchemy models, one module per aggregate."""
 from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
+from survey_app.models.feedback import CaseStatus, FeedbackCase
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
 from survey_app.models.response import Answer, Channel, Comment, CommentStatus, Response
 
 __all__ = [
-    "Answer", "ApiKey", "AuditLog", "Base", "Channel", "Comment", "CommentStatus",
+    "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
+    "FeedbackCase",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",
 ]

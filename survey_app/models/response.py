@@ -78,6 +78,7 @@ class CommentStatus(StrEnum):
     NEW = "new"
     PUBLISHED = "published"
     HIDDEN = "hidden"
+    ABUSIVE = "abusive"
 
 
 class Comment(Base):

@@ -13,6 +13,7 @@ from survey_app.services import api_keys
 from tests.conftest import csrf_from
 
 MANAGERS = {Role.ADMIN, Role.UNIT_MANAGER}
+HANDLERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER}
 EXPORTERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST}
 # (endpoint, method, target, roles allowed (None: every staff role), form data)
 ROUTES = [
@@ -25,6 +26,11 @@ ROUTES = [
     ("admin.show_unit_results", "GET", "unit", None, None),
     ("admin.show_targets", "GET", "unit", None, None),
     ("admin.export_responses", "GET", "unit", EXPORTERS, None),
+    ("admin.list_comments", "GET", None, None, None),
+    ("admin.list_cases", "GET", None, None, None),
+    ("admin.edit_case", "GET", "case", None, None),
+    ("admin.moderate_comment", "POST", "comment", MANAGERS, {}),
+    ("admin.open_case", "POST", "response", HANDLERS, {}),
     ("admin.create_unit", "GET", None, MANAGERS, None),
     ("admin.edit_unit", "GET", "unit", MANAGERS, None),
     ("admin.create_service_point", "GET", None, MANAGERS, None),
@@ -42,10 +48,12 @@ def url(endpoint, target, things):
         "admin.index": "/admin/", "admin.list_units": "/admin/units",
         "admin.list_service_points": "/admin/service-points",
         "admin.create_unit": "/admin/units/new", "admin.create_service_point": "/admin/service-points/new",
+        "admin.list_comments": "/admin/comments", "admin.list_cases": "/admin/cases",
     }
     if endpoint in paths:
         return paths[endpoint]
-    ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"]}
+    ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
+           "comment": things["comment"], "response": things["response"], "case": things["case"]}
     return {
         "admin.show_service_point": "/admin/service-points/{}",
         "admin.download_qr": "/admin/service-points/{}/qr.png",
@@ -59,6 +67,9 @@ def url(endpoint, target, things):
         "admin.revoke_token": "/admin/service-points/{}/revoke",
         "admin.issue_api_key": "/admin/service-points/{}/api-keys",
         "admin.revoke_api_key": "/admin/api-keys/{}/revoke",
+        "admin.edit_case": "/admin/cases/{}",
+        "admin.moderate_comment": "/admin/comments/{}/hide",
+        "admin.open_case": "/admin/responses/{}/case",
     }[endpoint].format(ids[target])
 
 
@@ -75,7 +86,12 @@ def expected(role, allowed, where, endpoint):
 
 
 @pytest.fixture
-def world(make_unit, make_service_point):
+def world(client, make_unit, make_service_point):
+    from datetime import date
+
+    from survey_app.models import Comment, FeedbackCase
+    from tests.public.helpers import form_post
+
     province = make_unit(code="P", kind="province")
     own = make_unit(code="OWN", parent=province)
     other = make_unit(code="OTHER", parent=province)
@@ -83,8 +99,15 @@ def world(make_unit, make_service_point):
     for name, unit in (("own", own), ("other", other)):
         point = make_service_point(unit=unit, code="CT")
         row, _ = api_keys.issue(point)
+        db.session.commit()  # the client rolls back uncommitted work after each request
+        form_post(client, f"/s/{point.current_token.token}", comment=f"góp ý {name}")
+        comment = db.session.scalar(sa.select(Comment).where(Comment.text == f"góp ý {name}"))
+        case = FeedbackCase(unit_id=unit.id, response_id=comment.response_id, summary="x",
+                            deadline=date.today())
+        db.session.add(case)
         db.session.commit()
-        things[name] = {"unit": unit, "point": point, "key": row.id}
+        things[name] = {"unit": unit, "point": point, "key": row.id, "comment": comment.id,
+                        "response": comment.response_id, "case": case.id}
     return things
 
 

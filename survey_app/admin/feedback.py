@@ -1,0 +1,107 @@
+"""Staff: comments (moderation), negative answers and feedback cases."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from survey_app.admin import bp
+from survey_app.admin.access import in_scope
+from survey_app.admin.forms import ConfirmForm
+from survey_app.choices import choice_list
+from survey_app.extensions import db
+from survey_app.models import CaseStatus, Comment, FeedbackCase, Response, Role, User
+from survey_app.services import audit, feedback
+
+MODERATORS = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
+CASE_HANDLERS = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER})
+ACTIONS = ("publish", "hide", "abusive", "mask")
+
+
+class CaseForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choice_list((s.value, s.value) for s in CaseStatus))
+    owner_id = SelectField(_l("Owner"), coerce=int)
+    deadline = DateField(_l("Deadline"), validators=[DataRequired()])
+    reply = TextAreaField(_l("Reply to the citizen"), validators=[Optional(), Length(max=4000)])
+
+
+def require(roles):
+    if current_user.role not in roles:
+        abort(403)
+
+
+@bp.route("/comments")
+@login_required
+def list_comments():
+    status = request.args.get("status") or None
+    if status and status not in ("new", "published", "hidden", "abusive"):
+        abort(404)
+    return render_template("admin/comments.html", status=status, confirm=ConfirmForm(),
+                           comments=feedback.comments_in_scope(current_user.unit, status),
+                           negative=feedback.negative_responses(current_user.unit, 50),
+                           mask=feedback.mask_personal, can_moderate=current_user.role in MODERATORS,
+                           can_handle=current_user.role in CASE_HANDLERS)
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+@login_required
+def moderate_comment(comment_id, action):
+    require(MODERATORS)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or action not in ACTIONS or not in_scope(comment.response.service_point.unit):
+        abort(404)
+    ConfirmForm().validate_on_submit() or abort(400)
+    feedback.moderate(comment, action)
+    audit.record(current_user, f"comment.{action}", comment)
+    db.session.commit()
+    flash(_("Comment updated."), "ok")
+    return redirect(url_for("admin.list_comments"))
+
+
+@bp.post("/responses/<int:response_id>/case")
+@login_required
+def open_case(response_id):
+    require(CASE_HANDLERS)
+    response = db.session.get(Response, response_id)
+    if response is None or not in_scope(response.service_point.unit):
+        abort(404)
+    ConfirmForm().validate_on_submit() or abort(400)
+    case, created = feedback.open_case(response, current_user)
+    if created:
+        audit.record(current_user, "case.open", case, response=response.id)
+    db.session.commit()
+    return redirect(url_for("admin.edit_case", case_id=case.id))
+
+
+@bp.route("/cases")
+@login_required
+def list_cases():
+    cases = feedback.cases_in_scope(current_user.unit, request.args.get("open") == "1")
+    return render_template("admin/cases.html", cases=cases)
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@login_required
+def edit_case(case_id):
+    case = db.session.get(FeedbackCase, case_id)
+    if case is None or not in_scope(case.unit):
+        abort(404)
+    form = CaseForm(obj=case)
+    staff = [u for u in db.session.scalars(db.select(User).where(User.active.is_(True)))
+             if u.unit.is_within(current_user.unit) or current_user.unit.is_within(u.unit)]
+    form.owner_id.choices = choice_list((u.id, u.full_name or u.username) for u in staff)
+    if request.method == "POST":
+        require(CASE_HANDLERS)
+        if form.validate_on_submit():
+            feedback.update_case(case, form.status.data, form.owner_id.data, form.deadline.data,
+                                 form.reply.data)
+            audit.record(current_user, "case.update", case, status=form.status.data)
+            db.session.commit()
+            flash(_("Case saved."), "ok")
+            return redirect(url_for("admin.list_cases"))
+    return render_template("admin/case.html", case=case, form=form,
+                           can_edit=current_user.role in CASE_HANDLERS,
+                           point=case.response.service_point if case.response else None), \
+        400 if form.errors else 200

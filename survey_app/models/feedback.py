@@ -1,0 +1,39 @@
+"""Feedback cases (phản ánh, kiến nghị) raised from responses: the basis of SIPAS factor 9."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, StrEnum, str_enum, utcnow
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class FeedbackCase(Base):
+    __tablename__ = "feedback_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"), index=True)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    deadline: Mapped[date]
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit = relationship("Unit")
+    response = relationship("Response")
+    owner = relationship("User", foreign_keys=[owner_id])
+
+    @property
+    def overdue(self):
+        return self.status in (CaseStatus.OPEN, CaseStatus.IN_PROGRESS) and \
+            self.deadline < date.today()
