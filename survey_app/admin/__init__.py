@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from survey_app.admin import exports, feedback, results, targets, views  # noqa: E402,F401
+from survey_app.admin import exports, feedback, results, targets, users, views  # noqa: E402,F401

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import ApiKey, Role
+from survey_app.models import ApiKey, Role, User
 from survey_app.services import api_keys
 from tests.conftest import csrf_from
 
@@ -27,6 +27,11 @@ ROUTES = [
     ("admin.show_targets", "GET", "unit", None, None),
     ("admin.export_responses", "GET", "unit", EXPORTERS, None),
     ("admin.list_comments", "GET", None, None, None),
+    ("admin.list_users", "GET", None, MANAGERS, None),
+    ("admin.list_audit", "GET", None, MANAGERS, None),
+    ("admin.change_password", "GET", None, None, None),
+    ("admin.reset_password", "GET", "user", MANAGERS, None),
+    ("admin.toggle_user", "POST", "user", MANAGERS, {}),
     ("admin.list_cases", "GET", None, None, None),
     ("admin.edit_case", "GET", "case", None, None),
     ("admin.moderate_comment", "POST", "comment", MANAGERS, {}),
@@ -49,11 +54,14 @@ def url(endpoint, target, things):
         "admin.list_service_points": "/admin/service-points",
         "admin.create_unit": "/admin/units/new", "admin.create_service_point": "/admin/service-points/new",
         "admin.list_comments": "/admin/comments", "admin.list_cases": "/admin/cases",
+        "admin.list_users": "/admin/users", "admin.list_audit": "/admin/audit",
+        "admin.change_password": "/admin/password",
     }
     if endpoint in paths:
         return paths[endpoint]
     ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
-           "comment": things["comment"], "response": things["response"], "case": things["case"]}
+           "comment": things["comment"], "response": things["response"], "case": things["case"],
+           "user": things["user"]}
     return {
         "admin.show_service_point": "/admin/service-points/{}",
         "admin.download_qr": "/admin/service-points/{}/qr.png",
@@ -68,6 +76,8 @@ def url(endpoint, target, things):
         "admin.issue_api_key": "/admin/service-points/{}/api-keys",
         "admin.revoke_api_key": "/admin/api-keys/{}/revoke",
         "admin.edit_case": "/admin/cases/{}",
+        "admin.reset_password": "/admin/users/{}/password",
+        "admin.toggle_user": "/admin/users/{}/active",
         "admin.moderate_comment": "/admin/comments/{}/hide",
         "admin.open_case": "/admin/responses/{}/case",
     }[endpoint].format(ids[target])
@@ -106,8 +116,12 @@ def world(client, make_unit, make_service_point):
                             deadline=date.today())
         db.session.add(case)
         db.session.commit()
+        colleague = User(username=f"colleague-{name}", password_hash="x", role=Role.VIEWER,
+                         unit=unit)
+        db.session.add(colleague)
+        db.session.commit()
         things[name] = {"unit": unit, "point": point, "key": row.id, "comment": comment.id,
-                        "response": comment.response_id, "case": case.id}
+                        "response": comment.response_id, "case": case.id, "user": colleague.id}
     return things
 
 
