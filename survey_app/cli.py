@@ -237,6 +237,29 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
     click.echo(f"{count} responses -> {output}")
 
 
+@main.command("report")
+@click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree is reported.")
+@click.option("--period", required=True,
+              help="2025 (year), 2025-Q3 (quarter), 2025-H1 (6 months), 2025-9M or 2025-07.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf",
+              show_default=True, help="PDF with charts or XLSX with the tables.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file.")
+@with_appcontext
+def report_command(unit_code, period, fmt, output):
+    """Periodic report of a unit: every instrument, indices with CIs, comparisons, counters."""
+    from survey_app.services.periods import parse_period
+    from survey_app.services.reports import render
+
+    unit = unit_by_code(unit_code)
+    try:
+        chosen = parse_period(period)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    output.write_bytes(render(unit, chosen, fmt))
+    click.echo(f"report {unit_code} {chosen.label} -> {output}")
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover

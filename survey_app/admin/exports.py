@@ -57,3 +57,21 @@ def export_responses(unit_id):
         os.unlink(path)
     return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=f"{name}.{fmt}")
+
+
+@bp.route("/units/<int:unit_id>/report.<fmt>")
+@login_required
+def download_report(unit_id, fmt):
+    from survey_app.services.reports import render
+
+    unit = require_in_scope(db.session.get(Unit, unit_id))
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    try:
+        period = parse_period(request.args.get("period", ""))
+    except ValueError:
+        abort(400)
+    data = render(unit, period, fmt)
+    mimetype = "application/pdf" if fmt == "pdf" else MIMETYPES["xlsx"]
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"bao-cao-{unit.code}-{period.label}.{fmt}")
