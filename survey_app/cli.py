@@ -260,6 +260,37 @@ def report_command(unit_code, period, fmt, output):
     click.echo(f"report {unit_code} {chosen.label} -> {output}")
 
 
+@main.command("import")
+@click.argument("kind", type=click.Choice(["units", "service-points", "procedures"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@with_appcontext
+def import_command(kind, path, dry_run):
+    """Import units, service points or procedures from a CSV (see docs/import.md).
+
+    Nothing is written unless every row is valid; problems are listed as row, column, problem.
+    A unit row with valid_to and successor_code is retired into its successor (2025 reform).
+    """
+    from survey_app.services.org_import import IMPORTERS
+
+    try:
+        report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text") from None
+    if not report.ok:
+        db.session.rollback()
+        for row, column, problem in report.problems:
+            click.echo(f"row {row}, column '{column}': {problem}", err=True)
+        raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"valid: {report.created} new, {report.updated} updated, "
+                   f"{report.retired} retired (dry run, nothing written)")
+        return
+    db.session.commit()
+    click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover
