@@ -54,14 +54,14 @@ def sync_bundled():
 
 
 @lru_cache(maxsize=64)
-def _parse(digest, version_id):
+def _parse(database, digest, version_id):
     version = db.session.get(InstrumentVersion, version_id)
     return instruments.parse_instrument(version.definition, where=version.instrument.code)
 
 
 def load(version):
     """The ``instruments.Instrument`` of a stored version (parsed once per digest)."""
-    return _parse(version.digest, version.id)
+    return _parse(str(db.engine.url), version.digest, version.id)
 
 
 #: Seconds a worker keeps its answer to "which version is current?"; new versions only
@@ -76,12 +76,15 @@ def current_version(code):
     Cached per process for ``VERSION_CACHE_SECONDS``: this runs on every form view.
     """
     now = time.monotonic()
-    cached = _current.get(code)
+    key = (str(db.engine.url), code)
+    cached = _current.get(key)
     if cached and now - cached[0] < VERSION_CACHE_SECONDS:
         return cached[1]
     version = latest_version(code)
-    value = (version.id, load(version)) if version is not None else None
-    _current[code] = (now, value)
+    if version is None:
+        return None  # not cached: it may be loaded any moment by `hailong instruments sync`
+    value = (version.id, load(version))
+    _current[key] = (now, value)
     return value
 
 
