@@ -245,8 +245,10 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
               show_default=True, help="PDF with charts or XLSX with the tables.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the report.")
 @with_appcontext
-def report_command(unit_code, period, fmt, output):
+def report_command(unit_code, period, fmt, output, lang):
     """Periodic report of a unit: every instrument, indices with CIs, comparisons, counters."""
     from survey_app.services.periods import parse_period
     from survey_app.services.reports import render
@@ -256,7 +258,7 @@ def report_command(unit_code, period, fmt, output):
         chosen = parse_period(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
-    output.write_bytes(render(unit, chosen, fmt))
+    output.write_bytes(render(unit, chosen, fmt, lang))
     click.echo(f"report {unit_code} {chosen.label} -> {output}")
 
 

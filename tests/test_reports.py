@@ -56,3 +56,21 @@ def test_bad_period_on_the_command_line(runner, demo, tmp_path):
     out = runner.invoke(main, ["report", "--unit", "TPD", "--period", "Q3", "-o",
                                str(tmp_path / "r.pdf")])
     assert out.exit_code == 2 and "2025-Q3" in out.output
+
+
+def test_the_report_in_english(runner, demo, tmp_path):
+    year = str(last_twelve_months().end.year)
+    out = runner.invoke(main, ["report", "--unit", "TPD", "--period", year, "--lang", "en",
+                               "-o", str(tmp_path / "r.pdf")])
+    assert out.exit_code == 0, out.output
+    try:
+        text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    assert "Satisfaction report" in text and "Overall index" in text
+    assert "Báo cáo" not in text
+    runner.invoke(main, ["report", "--unit", "TPD", "--period", year, "--lang", "en",
+                         "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert book["summary"]["A1"].value == "Unit"

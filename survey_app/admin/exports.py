@@ -3,6 +3,7 @@ import io
 import os
 
 from flask import Response, abort, request, send_file, stream_with_context
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from survey_app.admin import bp
@@ -71,7 +72,7 @@ def download_report(unit_id, fmt):
         period = parse_period(request.args.get("period", ""))
     except ValueError:
         abort(400)
-    data = render(unit, period, fmt)
+    data = render(unit, period, fmt, str(get_locale() or "vi"))
     mimetype = "application/pdf" if fmt == "pdf" else MIMETYPES["xlsx"]
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
                      download_name=f"bao-cao-{unit.code}-{period.label}.{fmt}")

@@ -3,6 +3,9 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 import instruments
 from analysis.publication import enough_data
 from survey_app.services.qr import POSTER_FONT, _font
@@ -17,7 +20,7 @@ from survey_app.services.results import (
 @dataclass(frozen=True)
 class Section:
     instrument: str
-    title: str
+    title: dict
     results: object
     comparisons: list
     root: str | None
@@ -29,14 +32,18 @@ def report_data(unit, period):
         results = unit_results(unit, code, period, by="service_point")
         if not results.n:
             continue
-        title = instruments.get(code).title["vi"] if code in instruments.bundled() else code
+        title = instruments.get(code).title if code in instruments.bundled() else \
+            {"vi": code, "en": code}
         sections.append(Section(code, title, results, period_comparisons(unit, code, period),
                                 root_code(results.overall)))
     return sections
 
 
-def _fmt(value, digits=1):
-    return "–" if value is None else f"{value:.{digits}f}".replace(".", ",")
+def _fmt(value, digits=1, lang="vi"):
+    if value is None:
+        return "–"
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "vi" else text
 
 
 def chart_png(section):
@@ -54,7 +61,7 @@ def chart_png(section):
     errors = [[e.estimate - e.ci_low for e in nodes][::-1], [e.ci_high - e.estimate for e in nodes][::-1]]
     ax.barh(labels, values, xerr=errors, color="#0b5cad", alpha=0.8, capsize=3)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% hài lòng (khoảng tin cậy 95%)")
+    ax.set_xlabel(_("%% satisfied (95%% confidence interval)"))
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=150)
@@ -62,7 +69,7 @@ def chart_png(section):
     return buffer.getvalue()
 
 
-def render_pdf(unit, period, sections):
+def render_pdf(unit, period, sections, lang="vi"):
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -76,42 +83,51 @@ def render_pdf(unit, period, sections):
     title = ParagraphStyle("t", fontName=POSTER_FONT + "-Bold", fontSize=18, leading=22)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            title=f"Báo cáo sự hài lòng {unit.code} {period.label}")
-    story = [Paragraph(f"Báo cáo kết quả đo lường sự hài lòng — {unit.name_vi}", title),
+                            title=f"hailong {unit.code} {period.label}")
+    story = [Paragraph(_("Satisfaction report — %(unit)s", unit=unit.name(lang)), title),
              Spacer(1, 4),
-             Paragraph(f"Kỳ báo cáo: {period.label} ({period.start:%d/%m/%Y} – "
-                       f"{period.last_day:%d/%m/%Y}). Lập ngày {date.today():%d/%m/%Y} bằng "
-                       "hailong. Chỉ số = tỷ lệ câu trả lời “Hài lòng” hoặc “Rất hài lòng” "
-                       "trên các câu trả lời hợp lệ; khoảng tin cậy 95% tính theo thiết kế mẫu.",
-                       body), Spacer(1, 8)]
+             Paragraph(_("Period: %(label)s (%(start)s – %(end)s). Made on %(today)s with "
+                         "hailong. An index is the share of valid answers that are "
+                         "\u201cSatisfied\u201d or \u201cVery satisfied\u201d; 95%% confidence "
+                         "intervals follow the sample design.", label=period.label,
+                         start=f"{period.start:%d/%m/%Y}", end=f"{period.last_day:%d/%m/%Y}",
+                         today=f"{date.today():%d/%m/%Y}"), body), Spacer(1, 8)]
     if not sections:
-        story.append(Paragraph("Chưa có phiếu nào trong kỳ này.", body))
+        story.append(Paragraph(_("No responses in this period."), body))
     for section in sections:
         root = section.results.overall.get(section.root)
-        story += [Paragraph(section.title, heading),
-                  Paragraph(f"{section.results.n} phiếu. Chỉ số chung: "
-                            f"<b>{_fmt(root.estimate)}%</b> (KTC 95%: {_fmt(root.ci_low)}–"
-                            f"{_fmt(root.ci_high)}%).", body)]
+        story += [Paragraph(section.title[lang], heading),
+                  Paragraph(_("%(n)s responses. Overall index: <b>%(value)s%%</b> (95%% CI "
+                              "%(low)s–%(high)s%%).", n=section.results.n,
+                              value=_fmt(root.estimate, lang=lang),
+                              low=_fmt(root.ci_low, lang=lang),
+                              high=_fmt(root.ci_high, lang=lang)), body)]
         for other, comparison in section.comparisons:
             if comparison.difference is None:
                 continue
-            name = "kỳ liền trước" if other.label == "previous" else "cùng kỳ năm trước"
-            verdict = "có ý nghĩa thống kê" if (comparison.p_adjusted or 1) < 0.05 \
-                else "không có ý nghĩa thống kê"
-            story.append(Paragraph(f"So với {name}: {comparison.difference:+.1f} điểm "
-                                   f"(KTC 95%: {_fmt(comparison.ci_low)} … "
-                                   f"{_fmt(comparison.ci_high)}; {verdict}).", body))
+            name = _("the previous period") if other.label == "previous" \
+                else _("the same period last year")
+            verdict = _("significant") if (comparison.p_adjusted or 1) < 0.05 \
+                else _("not significant")
+            story.append(Paragraph(_("Compared with %(other)s: %(diff)s points (95%% CI "
+                                     "%(low)s … %(high)s; %(verdict)s).", other=name,
+                                     diff=f"{comparison.difference:+.1f}",
+                                     low=_fmt(comparison.ci_low, lang=lang),
+                                     high=_fmt(comparison.ci_high, lang=lang),
+                                     verdict=verdict), body))
         story += [Spacer(1, 6), Image(io.BytesIO(chart_png(section)), width=170 * mm,
                                       height=170 * mm * 0.55), Spacer(1, 6)]
-        table = [["Mã", "Chỉ số", "%", "KTC 95%", "Số câu", "Điểm PAR", ""]]
+        table = [[_("Code"), _("Index"), "%", _("95%% CI"), _("Answers"), _("PAR points"), ""]]
         estimates = section.results.overall.estimates
         ordered = [e for e in estimates if e.level not in ("item", "respondent")] + \
             [e for e in estimates if e.level == "item"]
         for e in ordered:
-            table.append([e.code, Paragraph(e.name, body), _fmt(e.estimate),
-                          f"{_fmt(e.ci_low)}–{_fmt(e.ci_high)}", str(e.n_valid),
-                          f"{_fmt(e.points, 2)}/{_fmt(e.max_points, 2)}" if e.max_points else "",
-                          "" if enough_data(e) else "chưa đủ dữ liệu"])
+            table.append([e.code, Paragraph(e.name, body), _fmt(e.estimate, lang=lang),
+                          f"{_fmt(e.ci_low, lang=lang)}–{_fmt(e.ci_high, lang=lang)}",
+                          str(e.n_valid),
+                          f"{_fmt(e.points, 2, lang)}/{_fmt(e.max_points, 2, lang)}"
+                          if e.max_points else "",
+                          "" if enough_data(e) else _("not enough data")])
         grid = Table(table, colWidths=[21 * mm, 64 * mm, 12 * mm, 23 * mm, 13 * mm, 22 * mm,
                                        25 * mm], repeatRows=1)
         grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8),
@@ -120,42 +136,45 @@ def render_pdf(unit, period, sections):
                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story += [grid, Spacer(1, 6)]
         if section.results.breakdown:
-            rows = [["Quầy/điểm phục vụ", "%", "KTC 95%", "Số phiếu"]]
+            rows = [[_("Service point"), "%", _("95%% CI"), _("Responses")]]
             for d in section.results.breakdown:
                 e = d.get(section.root)
-                rows.append([d.key[0], _fmt(e.estimate), f"{_fmt(e.ci_low)}–{_fmt(e.ci_high)}",
+                rows.append([d.key[0], _fmt(e.estimate, lang=lang),
+                             f"{_fmt(e.ci_low, lang=lang)}–{_fmt(e.ci_high, lang=lang)}",
                              str(d.n)])
             by_point = Table(rows, repeatRows=1)
             by_point.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8),
                                           ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
-            story += [Paragraph("Theo quầy/điểm phục vụ", body), by_point, Spacer(1, 10)]
+            story += [Paragraph(_("By service point"), body), by_point, Spacer(1, 10)]
     doc.build(story)
     return buffer.getvalue()
 
 
-def render_xlsx(unit, period, sections):
+def render_xlsx(unit, period, sections, lang="vi"):
     from openpyxl import Workbook
 
     book = Workbook()
     summary = book.active
-    summary.title = "tom_tat"
-    summary.append(["Đơn vị", unit.name_vi])
-    summary.append(["Kỳ", period.label, period.start.date().isoformat(), period.last_day.isoformat()])
+    summary.title = "summary"
+    summary.append([_("Unit"), unit.name(lang)])
+    summary.append([_("Period"), period.label, period.start.date().isoformat(),
+                    period.last_day.isoformat()])
     summary.append([])
-    summary.append(["Phiếu khảo sát", "Số phiếu", "Chỉ số chung", "KTC thấp", "KTC cao"])
+    summary.append([_("Questionnaire"), _("Responses"), _("Index"), _("CI low"), _("CI high")])
     for section in sections:
         root = section.results.overall.get(section.root)
         summary.append([section.instrument, section.results.n, root.estimate, root.ci_low,
                         root.ci_high])
     for section in sections:
         sheet = book.create_sheet(section.instrument[:31])
-        sheet.append(["Mã", "Chỉ số", "Cấp", "%", "KTC thấp", "KTC cao", "Số câu hợp lệ",
-                      "Cỡ mẫu hiệu dụng", "Điểm PAR", "Điểm tối đa", "Đủ dữ liệu công bố"])
+        sheet.append([_("Code"), _("Index"), _("Level"), "%", _("CI low"), _("CI high"),
+                      _("Valid answers"), _("Effective n"), _("PAR points"), _("Max"),
+                      _("Enough data to publish")])
         for e in section.results.overall.estimates:
             sheet.append([e.code, e.name, e.level, e.estimate, e.ci_low, e.ci_high, e.n_valid,
-                          e.n_eff, e.points, e.max_points, "có" if enough_data(e) else "không"])
+                          e.n_eff, e.points, e.max_points, _("yes") if enough_data(e) else _("no")])
         sheet.append([])
-        sheet.append(["Quầy/điểm phục vụ", "%", "KTC thấp", "KTC cao", "Số phiếu"])
+        sheet.append([_("Service point"), "%", _("CI low"), _("CI high"), _("Responses")])
         for d in section.results.breakdown:
             e = d.get(section.root)
             sheet.append([d.key[0], e.estimate, e.ci_low, e.ci_high, d.n])
@@ -164,10 +183,12 @@ def render_xlsx(unit, period, sections):
     return buffer.getvalue()
 
 
-def render(unit, period, fmt):
+def render(unit, period, fmt, lang="vi"):
+    """The report as bytes, in ``lang`` (vi or en)."""
+    if fmt not in ("pdf", "xlsx"):
+        raise ValueError("format must be pdf or xlsx")
     sections = report_data(unit, period)
-    if fmt == "pdf":
-        return render_pdf(unit, period, sections)
-    if fmt == "xlsx":
-        return render_xlsx(unit, period, sections)
-    raise ValueError("format must be pdf or xlsx")
+    with force_locale(lang):
+        if fmt == "pdf":
+            return render_pdf(unit, period, sections, lang)
+        return render_xlsx(unit, period, sections, lang)
