@@ -95,3 +95,11 @@ def test_period_comparison_matches_the_two_periods_estimates(demo):
     before = unit_results(demo["TPD"], "sipas-counter", previous).overall.get("total").estimate
     assert comparison.difference == pytest.approx(now - before, rel=1e-9)
     assert comparison.ci_low < comparison.difference < comparison.ci_high
+
+
+def test_breakdown_by_procedure_and_quarterly_trend(client, login, make_user, demo):
+    login(make_user(unit=demo["TPD"]))
+    html = client.get(f"/admin/units/{demo['TPD'].id}/results?by=procedure&trend=quarter"
+                      ).data.decode()
+    assert "Theo Thủ tục hành chính" in html and "Diễn biến theo quý" in html
+    assert "—" in html  # open-QR responses carry no procedure

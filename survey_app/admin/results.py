@@ -19,12 +19,13 @@ from survey_app.services.results import (
     unit_results,
 )
 
-BREAKDOWNS = ("unit", "service_point", "sector", "channel", "verified")
+BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified")
 
 
 def breakdown_label(by):
     return {
         "unit": _("Unit"), "service_point": _("Service point"), "sector": _("Sector"),
+        "procedure": _("Procedure"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
     }[by]
 
@@ -37,8 +38,10 @@ def ordered(domain_result):
     return nodes + items + rest
 
 
-def trend_window(period):
-    start = min(period.start, (period.end - timedelta(days=365)).replace(day=1))
+def trend_window(period, trend_by="month"):
+    """12 months (or 3 years by quarter) ending with the period."""
+    days = 3 * 365 if trend_by == "quarter" else 365
+    start = min(period.start, (period.end - timedelta(days=days)).replace(day=1))
     return Period("trend", start, period.end)
 
 
@@ -58,7 +61,9 @@ def show_unit_results(unit_id):
         period, status = last_twelve_months(), 400
         problem = _("The period must look like 2025, 2025-Q3, 2025-H1, 2025-9M or 2025-07.")
     by = request.args.get("by") if request.args.get("by") in BREAKDOWNS else None
-    results = unit_results(unit, code, period, by, trend_window(period)) if code else None
+    trend_by = "quarter" if request.args.get("trend") == "quarter" else "month"
+    results = unit_results(unit, code, period, by, trend_window(period, trend_by),
+                           trend_by) if code else None
     bars = trend = None
     comparisons = period_comparisons(unit, code, period) if code else []
     if results and results.overall:
@@ -66,13 +71,15 @@ def show_unit_results(unit_id):
                            for e in ordered(results.overall) if e.level != "respondent"],
                           _("Indices with 95% confidence intervals"))
         root = root_code(results.overall)
-        trend = trend_band([(f"{d.key[0][5:]}/{d.key[0][2:4]}", d.get(root).estimate,
-                             d.get(root).ci_low, d.get(root).ci_high) for d in results.trend],
-                           _("Monthly trend"))
+        label = (lambda key: key) if trend_by == "quarter" else \
+            (lambda key: f"{key[5:]}/{key[2:4]}")
+        trend = trend_band([(label(d.key[0]), d.get(root).estimate, d.get(root).ci_low,
+                             d.get(root).ci_high) for d in results.trend],
+                           _("Quarterly trend") if trend_by == "quarter" else _("Monthly trend"))
     return render_template("admin/results.html", unit=unit, codes=codes, code=code,
                            period=period, by=by, results=results, bars=bars, trend=trend,
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
-                           comparisons=comparisons,
+                           comparisons=comparisons, trend_by=trend_by,
                            root=root_code(results.overall) if results and results.overall
                            else None), status

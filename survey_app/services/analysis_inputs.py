@@ -7,10 +7,19 @@ import sqlalchemy as sa
 
 from analysis import CIMethod, contrasts_for, estimate_indices, make_design
 from survey_app.extensions import db
-from survey_app.models import Answer, Instrument, InstrumentVersion, Response, ServicePoint, Unit
+from survey_app.models import (
+    Answer,
+    Instrument,
+    InstrumentVersion,
+    Procedure,
+    Response,
+    ServicePoint,
+    Unit,
+)
 from survey_app.services import instrument_store
 
-DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified")
+DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
+           "procedure")
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,8 +38,9 @@ def stream_rows(scope, version_ids, start, end):
     query = (
         sa.select(Response.id, Unit.code, ServicePoint.code, Response.stratum, Response.psu,
                   Response.weight, Response.submitted_at, Response.channel, Response.verified,
-                  Answer.item_code, Answer.value)
+                  Answer.item_code, Answer.value, Procedure.code)
         .join(Answer, Answer.response_id == Response.id)
+        .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids))
@@ -60,15 +70,15 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
         items.append(column.get(row[9], -1))
         values.append(np.nan if row[10] is None else row[10])
         if row[0] not in meta:
-            meta[row[0]] = row[1:9]
+            meta[row[0]] = (*row[1:9], row[11])
     response_ids, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
     answers = np.full((len(response_ids), len(contrasts.items)), np.nan)
     items = np.asarray(items, dtype=np.int64)
     scored = items >= 0
     answers[index[scored], items[scored]] = np.asarray(values, dtype=float)[scored]
     rows = [meta[i] for i in response_ids.tolist()]
-    unit, point, stratum, psu, weight, submitted, channel, verified = (
-        list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 8
+    unit, point, stratum, psu, weight, submitted, channel, verified, procedure = (
+        list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 9
     months = [f"{d:%Y-%m}" for d in submitted]
     return ScopeData(
         answers=answers, weights=np.asarray(weight, dtype=float),
@@ -86,6 +96,7 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
             "quarter": np.asarray([f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in submitted],
                                   dtype=object),
             "verified": np.asarray(["verified" if v else "open" for v in verified], dtype=object),
+            "procedure": np.asarray([p or "—" for p in procedure], dtype=object),
         },
         contrasts=contrasts, response_ids=response_ids,
         submitted=np.asarray(submitted, dtype="datetime64[s]"),

@@ -41,7 +41,7 @@ def instruments_in_scope(unit):
     return [code for code, _ in rows]
 
 
-def unit_results(unit, instrument_code, period, by=None, trend_period=None):
+def unit_results(unit, instrument_code, period, by=None, trend_period=None, trend_by="month"):
     data = load_scope(unit, instrument_code, period.start, period.end)
     n = len(data.weights)
     overall = analyze_scope(data).domains[0] if n else None
@@ -56,7 +56,7 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None):
     if trend_period is not None:
         window = load_scope(unit, instrument_code, trend_period.start, trend_period.end)
         if len(window.weights):
-            trend = tuple(analyze_scope(window, by=("month",)).domains)
+            trend = tuple(analyze_scope(window, by=(trend_by,)).domains)
     return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n)
 
 
