@@ -64,41 +64,36 @@ def codebook_csv(instrument):
 
 
 def iter_rows(scope, instrument_code, start=None, end=None):
-    """Responses as lists in ``header`` order (one streamed query over the answers)."""
+    """Responses as lists in ``header`` order.
+
+    The database pivots the answers (one ``max(CASE …)`` column per item, grouped by
+    response), so one row per response is streamed instead of one per answer.
+    """
     instrument = instrument_store.current_version(instrument_code)[1]
-    codes = [item.code for item in item_columns(instrument)]
-    position = {code: len(FIXED) + k for k, code in enumerate(codes)}
+    pivot = [sa.func.max(sa.case((Answer.item_code == item.code, Answer.value))).label(item.code)
+             for item in item_columns(instrument)]
     query = (
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
                   Response.stratum, Response.channel, Response.verified,
                   Response.respondent_type, Response.sex, Response.age_band, Response.weight,
-                  Response.stratum, Response.psu, Answer.item_code, Answer.value)
+                  Response.psu, *pivot)
         .join(Answer, Answer.response_id == Response.id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
         .where(Unit.path.startswith(scope.path), Instrument.code == instrument_code)
+        .group_by(Response.id, Unit.code, ServicePoint.code)
         .order_by(Response.id)
     )
     if start is not None:
         query = query.where(Response.submitted_at >= start)
     if end is not None:
         query = query.where(Response.submitted_at < end)
-    current, row = None, None
     for record in db.session.execute(query.execution_options(yield_per=20_000)):
-        if record[0] != current:
-            if row is not None:
-                yield row
-            current = record[0]
-            row = [record[0], record[1].strftime("%Y-%m-%d %H:%M:%S"), record[2], record[3],
-                   record[4], str(record[5]), int(record[6]), record[7], record[8], record[9],
-                   record[10], record[11], record[12]] + [None] * len(codes)
-        column = position.get(record[13])
-        if column is not None:
-            row[column] = record[14]
-    if row is not None:
-        yield row
+        yield [record[0], record[1].strftime("%Y-%m-%d %H:%M:%S"), record[2], record[3],
+               record[4], str(record[5]), int(record[6]), record[7], record[8], record[9],
+               record[10], record[4], record[11], *record[12:]]
 
 
 def header(instrument):

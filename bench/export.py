@@ -1,0 +1,75 @@
+"""Export speed: 1,000,000 responses to CSV with `hailong export`, PostgreSQL on loopback.
+
+The responses are generated inside PostgreSQL (generate_series), then exported through
+the real command (one streamed query, CSV written as read). Aim: under 60 s.
+
+    .venv/bin/python bench/export.py [--n 1000000]
+"""
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("HAILONG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ITEMS = ["access", "procedures", "staff", "results", "feedback", "overall", "extra_request",
+         "trips"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="Responses to export.")
+    args = parser.parse_args()
+    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text('DROP DATABASE IF EXISTS "hailong_export" WITH (FORCE)'))
+        conn.execute(sa.text('CREATE DATABASE "hailong_export"'))
+    admin.dispose()
+    url = sa.make_url(PG).set(database="hailong_export").render_as_string(hide_password=False)
+    env = {**os.environ, "HAILONG_DATABASE_URL": url}
+    hailong = str(ROOT / ".venv" / "bin" / "hailong")
+    subprocess.run([hailong, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([hailong, "demo", "--responses", "0"], env=env, check=True, capture_output=True)
+    engine = sa.create_engine(url)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        point, unit, version = conn.execute(sa.text(
+            "SELECT p.id, p.unit_id, v.id FROM service_point p JOIN unit u ON u.id = p.unit_id "
+            "JOIN instrument i ON i.code = p.instrument_code "
+            "JOIN instrument_version v ON v.instrument_id = i.id "
+            "WHERE u.code = 'P-ANHOA' AND p.code = 'CT'")).one()
+        conn.execute(sa.text(
+            "INSERT INTO response (client_uuid, instrument_version_id, service_point_id, unit_id,"
+            " channel, verified, locale, submitted_at, stratum, weight) "
+            "SELECT gen_random_uuid(), :v, :p, :u, 'qr', false, 'vi',"
+            " now() - (g || ' minutes')::interval, 'certification', 1.0 "
+            "FROM generate_series(1, :n) g"), {"v": version, "p": point, "u": unit, "n": args.n})
+        conn.execute(sa.text(
+            "INSERT INTO answer (response_id, item_code, value) "
+            "SELECT r.id, i.code, CASE WHEN i.code = 'extra_request' THEN (random() < 0.05)::int"
+            " ELSE 1 + floor(random() * 5)::int END FROM response r CROSS JOIN unnest(CAST(:items AS text[])) "
+            "AS i(code)"), {"items": ITEMS})
+    print(f"generated {args.n:,} responses x {len(ITEMS)} answers in PostgreSQL: "
+          f"{time.perf_counter() - started:.1f} s")
+    output = ROOT / "bench" / "out" / "export.csv"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    subprocess.run([hailong, "export", "--unit", "TPD", "--instrument", "sipas-counter",
+                    "--format", "csv", "-o", str(output)], env=env, check=True)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with output.open(encoding="utf-8") as f:
+        rows = sum(1 for _ in f) - 1
+    print(f"hailong export CSV: {rows:,} rows, {output.stat().st_size / 1e6:.0f} MB in "
+          f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s), peak memory {peak:.0f} MB")
+    engine.dispose()
+    return 0 if rows == args.n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
