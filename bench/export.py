@@ -52,8 +52,8 @@ def main():
         conn.execute(sa.text(
             "INSERT INTO answer (response_id, item_code, value) "
             "SELECT r.id, i.code, CASE WHEN i.code = 'extra_request' THEN (random() < 0.05)::int"
-            " ELSE 1 + floor(random() * 5)::int END FROM response r CROSS JOIN unnest(CAST(:items AS text[])) "
-            "AS i(code)"), {"items": ITEMS})
+            " ELSE 1 + floor(random() * 5)::int END FROM response r "
+            "CROSS JOIN unnest(CAST(:items AS text[])) AS i(code)"), {"items": ITEMS})
     print(f"generated {args.n:,} responses x {len(ITEMS)} answers in PostgreSQL: "
           f"{time.perf_counter() - started:.1f} s")
     output = ROOT / "bench" / "out" / "export.csv"

@@ -293,6 +293,69 @@ def import_command(kind, path, dry_run):
     click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
 
 
+@main.command("forecast")
+@click.argument("series_csv", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path))
+@click.option("--value", "value_column", default="estimate", show_default=True,
+              help="CSV column with the index (0-100).")
+@click.option("--se", "se_column", default="se", show_default=True,
+              help="CSV column with its standard error (optional).")
+@click.option("--unit", "unit_code", help="Or: build the series from the database for this unit.")
+@click.option("--instrument", "instrument_code", default="sipas-counter", show_default=True,
+              help="Instrument of the series (with --unit).")
+@click.option("--node", default="total", show_default=True, help="Index node (with --unit).")
+@click.option("--by", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
+              help="Series frequency (with --unit).")
+@click.option("--horizon", type=click.IntRange(1, 24), default=3, show_default=True,
+              help="Periods ahead.")
+@click.option("--target", type=float, help="Report the probability of reaching this value.")
+@with_appcontext
+def forecast_command(series_csv, value_column, se_column, unit_code, instrument_code, node, by,
+                     horizon, target):
+    """Forecast an index series; the model is chosen by rolling-origin backtest."""
+    from analysis.forecast import forecast
+
+    if series_csv is not None:
+        import pandas as pd
+
+        frame = pd.read_csv(series_csv)
+        if value_column not in frame.columns:
+            raise click.BadParameter(f"no column '{value_column}'", param_hint="--value")
+        values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy()
+        ses = pd.to_numeric(frame[se_column], errors="coerce").to_numpy() \
+            if se_column in frame.columns else None
+    elif unit_code:
+        from survey_app.services.analysis_inputs import analyze_scope, load_scope
+
+        data = load_scope(unit_by_code(unit_code), instrument_code)
+        if not len(data.weights):
+            raise click.ClickException("no responses for this unit and instrument")
+        domains = analyze_scope(data, by=(by,)).domains
+        try:
+            points = [d.get(node) for d in domains]
+        except KeyError:
+            raise click.BadParameter(f"no index node '{node}'", param_hint="--node") from None
+        values = [p.estimate for p in points]
+        ses = [p.se for p in points]
+        if any(v is None for v in values):
+            raise click.ClickException("some periods have no valid answers: the series has gaps")
+    else:
+        raise click.UsageError("give SERIES.csv or --unit")
+    try:
+        result = forecast(values, ses, horizon=horizon)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    payload = {"model": result.model, "reason": result.reason,
+               "backtest": {"mae": result.backtest_mae, "coverage": result.backtest_coverage,
+                            "points": result.backtest_points},
+               "forecast": [{"step": i + 1, "mean": m, "low": lo, "high": hi}
+                            for i, (m, lo, hi) in enumerate(zip(result.mean, result.low,
+                                                                result.high, strict=True))]}
+    if target is not None:
+        payload["probability_target_met"] = result.probability_at_least(target)
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover
