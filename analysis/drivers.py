@@ -17,6 +17,7 @@ Angrist, J. & Pischke, J.-S. (2009). Mostly Harmless Econometrics, §3.4 (linear
 probability model), §8.2 (clustered standard errors). statsmodels ``WLS`` with
 ``cov_type="cluster"``.
 """
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +78,9 @@ def key_drivers(answers, contrasts, weights, clusters, outcome="overall", perfor
     columns = []
     for _code, _name, row in factors:
         used = (row > 0) & (np.arange(len(row)) != outcome_col)
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            # respondents with no valid answer to a factor give NaN (dropped just below)
+            warnings.simplefilter("ignore", RuntimeWarning)
             columns.append(np.nanmean(np.where(valid[:, used], satisfied[:, used], np.nan), axis=1)
                            if used.any() else np.full(len(answers), np.nan))
     x = np.column_stack(columns)

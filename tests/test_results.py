@@ -103,3 +103,15 @@ def test_breakdown_by_procedure_and_quarterly_trend(client, login, make_user, de
                       ).data.decode()
     assert "Theo Thủ tục hành chính" in html and "Diễn biến theo quý" in html
     assert "—" in html  # open-QR responses carry no procedure
+
+
+def test_forecast_drivers_and_what_if_page(client, login, make_user, demo):
+    login(make_user(role=Role.ANALYST, unit=demo["TPD"]))
+    base = f"/admin/units/{demo['TPD'].id}/insights"
+    html = client.get(base).data.decode()
+    assert "Dự báo" in html and "Yếu tố tác động đến sự hài lòng chung" in html
+    assert "Công chức trực tiếp giải quyết công việc" in html  # a factor in the drivers table
+    scenario = client.get(base + "?instrument=sipas-counter&factor=7&target=99").data.decode()
+    assert "Chỉ số sẽ là" in scenario
+    assert client.get(base + "?instrument=sipas-counter&factor=7&target=abc").status_code == 400
+    assert client.get(base + "?instrument=sipas-counter&factor=nope&target=90").status_code == 400

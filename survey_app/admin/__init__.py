@@ -3,4 +3,12 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from survey_app.admin import exports, feedback, results, targets, users, views  # noqa: E402,F401
+from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
+    exports,
+    feedback,
+    insights,
+    results,
+    targets,
+    users,
+    views,
+)
