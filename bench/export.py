@@ -15,8 +15,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import fresh_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-PG = os.environ.get("HAILONG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ITEMS = ["access", "procedures", "staff", "results", "feedback", "overall", "extra_request",
          "trips"]
 
@@ -25,12 +27,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="Responses to export.")
     args = parser.parse_args()
-    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "hailong_export" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "hailong_export"'))
-    admin.dispose()
-    url = sa.make_url(PG).set(database="hailong_export").render_as_string(hide_password=False)
+    url = fresh_database("hailong_export")
     env = {**os.environ, "HAILONG_DATABASE_URL": url}
     hailong = str(ROOT / ".venv" / "bin" / "hailong")
     subprocess.run([hailong, "db", "upgrade"], env=env, check=True, capture_output=True)

@@ -22,19 +22,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import fresh_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-PG = os.environ.get("HAILONG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ANSWERS = {"access": "5", "procedures": "4", "staff": "5", "results": "4", "feedback": "na",
            "overall": "5", "extra_request": "0", "trips": "1"}
-
-
-def fresh_database(name):
-    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return sa.make_url(PG).set(database=name).render_as_string(hide_password=False)
 
 
 def prepare(url):
