@@ -51,7 +51,7 @@ def create_app(config=None):
     login.login_message = None
     limiter.init_app(app)
 
-    from survey_app import errors, formatting, public
+    from survey_app import errors, formatting, public, security
     from survey_app.admin import bp as admin_bp
     from survey_app.api import bp as api_bp
 
@@ -60,6 +60,7 @@ def create_app(config=None):
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
     formatting.register(app)
+    security.register(app)
     csrf.exempt(api_bp)
 
     @login.user_loader

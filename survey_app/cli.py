@@ -356,6 +356,25 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
+@main.command("check-config")
+@with_appcontext
+def check_config():
+    """Refuse an unsafe production configuration (exit 1 and say what is wrong)."""
+    from flask import current_app
+
+    from survey_app.config import check_production
+
+    problems = check_production(current_app.config)
+    url = sa.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    click.echo(f"environment: {current_app.config['ENV_NAME']}; database: "
+               f"{url.render_as_string(hide_password=True)}")
+    if problems:
+        for problem in problems:
+            click.echo(f"unsafe: {problem}", err=True)
+        raise click.ClickException(f"{len(problems)} problem(s) for production")
+    click.echo("configuration is fit for production")
+
+
 main.add_command(analyze)
 
 if __name__ == "__main__":  # pragma: no cover
