@@ -1,7 +1,6 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -14,4 +13,10 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
 login = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+def _client_key():
+    from survey_app.services.hashing import client_key
+
+    return client_key()
+
+
+limiter = Limiter(key_func=_client_key, default_limits=[])

@@ -40,3 +40,13 @@ def test_check_config_command(runner, ctx):
     finally:
         ctx.config.update(ENV_NAME="development", DEBUG=False)
     assert bad.exit_code == 1 and "debug mode is on" in bad.output
+
+
+def test_rate_limit_keys_hold_no_raw_address(ctx):
+    from survey_app.services.hashing import client_key
+
+    with ctx.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.7"}):
+        key = client_key()
+    assert "203.0.113.7" not in key and len(key) == 20
+    with ctx.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.8"}):
+        assert client_key() != key

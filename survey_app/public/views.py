@@ -11,13 +11,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 
 from survey_app.extensions import csrf, db, limiter
 from survey_app.models import Channel
 from survey_app.public import bp
 from survey_app.public.forms import make_survey_form
 from survey_app.services import instrument_store, invite, org
+from survey_app.services.hashing import client_key
 from survey_app.services.submit import InvitationUsed, parse_uuid, submit_response
 
 
@@ -31,7 +31,7 @@ def message_page(title, text, status):
 
 def per_client_and_point():
     token = (request.view_args or {}).get("token", "")
-    return f"{get_remote_address()}|{request.endpoint}|{token}"
+    return f"{client_key()}|{request.endpoint}|{token}"
 
 
 def only_accepted(response):

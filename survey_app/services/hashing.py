@@ -10,3 +10,16 @@ def keyed_hash(value, purpose):
     key = current_app.config["HASH_KEY"].encode("utf-8")
     message = f"{purpose}\x00{value}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def client_key():
+    """A short keyed hash of the client's address, its salt rotating daily.
+
+    Rate limits need to recognise a client for an hour or a day; they never need the
+    address itself, so none is kept (not even in the limiter's storage).
+    """
+    from datetime import date
+
+    from flask_limiter.util import get_remote_address
+
+    return keyed_hash(get_remote_address() or "", f"ip:{date.today().isoformat()}")[:20]
