@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.design import make_design
+from analysis.indices import check_answers
 from analysis.options import LonelyPSU
 from analysis.weighting import post_stratify
 
@@ -62,15 +63,7 @@ def require_columns(frame, columns, what):
 def answer_matrix(frame, items):
     """Item columns as floats 1-5 with NaN for no valid answer; errors name row and column."""
     if all(frame[item].dtype.kind == "f" for item in items):
-        values = frame[list(items)].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            bad = (values < 1) | (values > 5) | (values != np.round(values))
-        bad &= ~np.isnan(values)
-        if bad.any():
-            row, col = (int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"row {row + 1}, column '{items[col]}': {values[row, col]:g} is "
-                             "not an answer 1-5 (leave it empty for no valid answer)")
-        return values
+        return check_answers(frame[list(items)].to_numpy(dtype=float), items)
     values = np.full((len(frame), len(items)), np.nan)
     for k, item in enumerate(items):
         text = frame[item].str.strip()

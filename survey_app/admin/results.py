@@ -14,6 +14,7 @@ from survey_app.models import Unit
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     instruments_in_scope,
+    ordered,
     period_comparisons,
     root_code,
     unit_results,
@@ -28,14 +29,6 @@ def breakdown_label(by):
         "procedure": _("Procedure"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
     }[by]
-
-
-def ordered(domain_result):
-    """Tree nodes first (total, aspects, factors), then items, then the all-satisfied share."""
-    nodes = [e for e in domain_result.estimates if e.level not in ("item", "respondent")]
-    items = [e for e in domain_result.estimates if e.level == "item"]
-    rest = [e for e in domain_result.estimates if e.level == "respondent"]
-    return nodes + items + rest
 
 
 def trend_window(period, trend_by="month"):

@@ -9,6 +9,7 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from instruments.answers import NOT_APPLICABLE, clean_answers
 from instruments.schema import PROFILE_FIELDS, PROFILE_QUESTIONS, SATISFACTION_LABELS
 from survey_app.choices import choice_list
+from survey_app.services.submit import parse_uuid
 
 
 def problem_message(problem, params):
@@ -40,7 +41,7 @@ class SurveyForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if not _valid_uuid(self.client_uuid.data):
+        if parse_uuid(self.client_uuid.data) is None:
             self.client_uuid.errors = [problem_message("uuid", {})]
             ok = False
         self.cleaned = clean_answers(self.instrument, self.raw_answers())
@@ -58,13 +59,6 @@ class SurveyForm(FlaskForm):
     def csrf_failed(self):
         return bool(self.errors.get("csrf_token"))
 
-
-def _valid_uuid(value):
-    try:
-        uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def make_survey_form(instrument, lang, **kwargs):

@@ -11,6 +11,7 @@ from analysis.publication import enough_data
 from survey_app.services.qr import POSTER_FONT, _font
 from survey_app.services.results import (
     instruments_in_scope,
+    ordered,
     period_comparisons,
     root_code,
     unit_results,
@@ -118,10 +119,9 @@ def render_pdf(unit, period, sections, lang="vi"):
         story += [Spacer(1, 6), Image(io.BytesIO(chart_png(section)), width=170 * mm,
                                       height=170 * mm * 0.55), Spacer(1, 6)]
         table = [[_("Code"), _("Index"), "%", _("95%% CI"), _("Answers"), _("PAR points"), ""]]
-        estimates = section.results.overall.estimates
-        ordered = [e for e in estimates if e.level not in ("item", "respondent")] + \
-            [e for e in estimates if e.level == "item"]
-        for e in ordered:
+        for e in ordered(section.results.overall):
+            if e.level == "respondent":
+                continue
             table.append([e.code, Paragraph(e.name, body), _fmt(e.estimate, lang=lang),
                           f"{_fmt(e.ci_low, lang=lang)}–{_fmt(e.ci_high, lang=lang)}",
                           str(e.n_valid),

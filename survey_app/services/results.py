@@ -65,6 +65,14 @@ def root_code(domain_result):
     return next(e.code for e in domain_result.estimates if e.level != "item")
 
 
+def ordered(domain_result):
+    """Tree nodes first (total, aspects, factors), then items, then the all-satisfied share."""
+    nodes = [e for e in domain_result.estimates if e.level not in ("item", "respondent")]
+    items = [e for e in domain_result.estimates if e.level == "item"]
+    rest = [e for e in domain_result.estimates if e.level == "respondent"]
+    return nodes + items + rest
+
+
 def period_comparisons(unit, instrument_code, period):
     """The root index now vs the previous period and vs the same period last year.
 
