@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 MIN_POINTS = 8
-MODELS = ("ets", "ar1", "naive")
+MODELS = ("ets", "ar1", "sarima", "naive")
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,19 @@ class Forecast:
         return float(stats.norm.sf((target - self.mean[i]) / self.sd[i]))
 
 
-def _fit_predict(model, y, horizon):
-    """Mean and model variance of the next ``horizon`` points from ``model`` fitted to ``y``."""
+def seasonal_fits(n, season):
+    """Whether a seasonal model can be fitted to ``n`` points: two full seasons and some."""
+    return bool(season) and n >= 2 * season + 2
+
+
+def _fit_predict(model, y, horizon, season=None, start=None):
+    """Mean and model variance of the next ``horizon`` points from ``model`` fitted to ``y``,
+    and the fitted parameters (SARIMAX only; ``start`` warm-starts the optimiser)."""
     if model == "naive":
         resid = np.diff(y)
         sigma2 = float(np.mean(resid ** 2)) if len(resid) else 0.0
         steps = np.arange(1, horizon + 1)
-        return np.full(horizon, y[-1]), sigma2 * steps
+        return np.full(horizon, y[-1]), sigma2 * steps, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short series
         if model == "ets":
@@ -59,27 +65,34 @@ def _fit_predict(model, y, horizon):
                               damped_trend=True).fit(disp=False)
             prediction = result.get_prediction(start=len(y), end=len(y) + horizon - 1)
             return (np.asarray(prediction.predicted_mean, dtype=float),
-                    np.asarray(prediction.var_pred_mean, dtype=float))
+                    np.asarray(prediction.var_pred_mean, dtype=float), None)
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        result = SARIMAX(y, order=(1, 0, 0), trend="c").fit(disp=False)
+        seasonal = (1, 0, 0, season) if model == "sarima" else (0, 0, 0, 0)
+        result = SARIMAX(y, order=(1, 0, 0), seasonal_order=seasonal, trend="c").fit(
+            start_params=start, disp=False, cov_type="none")
         prediction = result.get_forecast(horizon)
-        return np.asarray(prediction.predicted_mean), np.asarray(prediction.se_mean) ** 2
+        return (np.asarray(prediction.predicted_mean), np.asarray(prediction.se_mean) ** 2,
+                result.params)
 
 
-def backtest(model, y, sampling_var, level, min_train=MIN_POINTS - 2):
-    """One-step-ahead errors and interval hits from every origin after ``min_train``."""
+def backtest(model, y, sampling_var, level, min_train=MIN_POINTS - 2, season=None):
+    """One-step-ahead errors and interval hits from every origin after ``min_train``.
+
+    The model is refitted at every origin on the data before it only; the previous
+    origin's estimates start the optimiser (a warm start, no look-ahead)."""
     z = stats.norm.ppf(1 - (1 - level) / 2)
     errors, hits = [], []
+    params = None
     for origin in range(min_train, len(y)):
-        mean, var = _fit_predict(model, y[:origin], 1)
+        mean, var, params = _fit_predict(model, y[:origin], 1, season, params)
         sd = np.sqrt(var[0] + np.mean(sampling_var[max(0, origin - 6):origin]))
         errors.append(abs(y[origin] - mean[0]))
         hits.append(abs(y[origin] - mean[0]) <= z * sd)
     return np.asarray(errors), np.asarray(hits)
 
 
-def forecast(values, se=None, horizon=3, level=0.95, models=MODELS):
+def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None):
     """Forecast the next ``horizon`` points of an index series (0-100).
 
     Parameters
@@ -89,7 +102,12 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS):
     se : array of float, optional
         Standard error of each point (sampling error); default 0.
     models : tuple of "ets" (damped-trend exponential smoothing), "ar1" (AR(1) with a
-        constant, which reverts to the series' level) and "naive" (last value)
+        constant, which reverts to the series' level), "sarima" (SARIMAX(1,0,0)(1,0,0)
+        with period ``season``) and "naive" (last value)
+    season : int, optional
+        Points per year (12 monthly, 4 quarterly). "sarima" competes only when the series
+        has two full seasons and two more points; then every model is backtested from the
+        same origins (after two seasons), so their errors are comparable.
 
     Returns
     -------
@@ -106,12 +124,24 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS):
     if unknown:
         raise ValueError(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(MODELS)}")
     sampling_var = np.zeros(len(y)) if se is None else np.asarray(se, dtype=float) ** 2
+    min_train = MIN_POINTS - 2
+    if "sarima" in models and seasonal_fits(len(y), season):
+        min_train = max(min_train, 2 * season)
+    else:
+        models = tuple(m for m in models if m != "sarima") or ("naive",)
     scores = {}
     for model in models:
-        errors, hits = backtest(model, y, sampling_var, level)
-        scores[model] = (float(errors.mean()), float(hits.mean()), len(errors))
+        try:
+            errors, hits = backtest(model, y, sampling_var, level, min_train, season)
+        except (np.linalg.LinAlgError, ValueError):
+            continue  # the optimiser failed on some origin: this model does not compete
+        if np.isfinite(errors).all():
+            scores[model] = (float(errors.mean()), float(hits.mean()), len(errors))
+    if not scores:
+        return Forecast(None, (), (), (), (), None, None, 0,
+                        reason="no model could be fitted to this series")
     best = min(scores, key=lambda m: scores[m][0])
-    mean, model_var = _fit_predict(best, y, horizon)
+    mean, model_var, _params = _fit_predict(best, y, horizon, season)
     sd = np.sqrt(model_var + np.mean(sampling_var[-6:]))
     z = stats.norm.ppf(1 - (1 - level) / 2)
     mae, coverage, points = scores[best]

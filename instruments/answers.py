@@ -32,7 +32,8 @@ def _as_int(value):
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit() accepts "²" and other digits int() refuses
+    if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
         return int(text)
     return None
 

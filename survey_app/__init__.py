@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import Config, UnsafeConfiguration, check_production, default_database_url
 from survey_app.extensions import babel, csrf, db, limiter, login, migrate
@@ -41,6 +42,12 @@ def create_app(config=None):
         problems = check_production(app.config)
         if problems:
             raise UnsafeConfiguration("refusing to start: " + "; ".join(problems))
+
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        # Behind nginx: take the client address and scheme from the proxy's headers, or
+        # every citizen would share the proxy's address (and one rate-limit bucket).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))

@@ -39,8 +39,10 @@ def index_bars(rows, title):
     return Markup("".join(parts))  # noqa: S704 - every text part above went through escape()
 
 
-def trend_band(points, title):
-    """A line with its CI band. ``points``: (label, estimate, low, high); None gaps allowed."""
+def trend_band(points, title, future=()):
+    """A line with its CI band. ``points``: (label, estimate, low, high); None gaps allowed.
+
+    ``future``: forecast points in the same form, drawn dashed with their prediction band."""
     left, right, top, bottom, height = 40, 10, 10, 30, 200
     span_x, span_y = WIDTH - left - right, height - top - bottom
     known = [p for p in points if p[1] is not None]
@@ -50,8 +52,9 @@ def trend_band(points, title):
     if not known:
         parts.append("</svg>")
         return Markup("".join(parts))  # noqa: S704 - every text part above went through escape()
-    floor = max(0.0, min(p[2] for p in known) - 5)
-    step = span_x / max(len(points) - 1, 1)
+    future = list(future)
+    floor = max(0.0, min(p[2] for p in known + future) - 5)
+    step = span_x / max(len(points) + len(future) - 1, 1)
 
     def y(value):
         return top + span_y * (1 - (value - floor) / max(100 - floor, 1e-9))
@@ -66,8 +69,18 @@ def trend_band(points, title):
     parts.append(f'<polygon points="{" ".join(band)}" fill="#0b5cad" opacity="0.18"/>')
     parts.append('<polyline fill="none" stroke="#0b5cad" stroke-width="2" points="'
                  + " ".join(f"{x:.1f},{y(p[1]):.1f}" for x, p in coords) + '"/>')
-    for i, p in enumerate(points):
-        parts.append(f'<text x="{left + i * step:.1f}" y="{height - 12}" font-size="10" '
-                     f'text-anchor="middle">{escape(p[0])}</text>')
+    if future and coords:
+        ahead = [coords[-1]] + [(left + (len(points) + i) * step, p) for i, p in enumerate(future)]
+        band = [f"{x:.1f},{y(p[3]):.1f}" for x, p in ahead] + \
+            [f"{x:.1f},{y(p[2]):.1f}" for x, p in reversed(ahead)]
+        parts.append(f'<polygon points="{" ".join(band)}" fill="#e07b00" opacity="0.15"/>')
+        parts.append('<polyline fill="none" stroke="#e07b00" stroke-width="2" '
+                     'stroke-dasharray="6 4" class="forecast" points="'
+                     + " ".join(f"{x:.1f},{y(p[1]):.1f}" for x, p in ahead) + '"/>')
+    every = max(1, (len(points) + len(future)) // 18)  # at most ~18 labels
+    for i, p in enumerate(list(points) + future):
+        if i % every == 0:
+            parts.append(f'<text x="{left + i * step:.1f}" y="{height - 12}" font-size="10" '
+                         f'text-anchor="middle">{escape(p[0])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part above went through escape()

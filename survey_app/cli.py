@@ -130,20 +130,25 @@ def create_user(username, role, unit_code, password):
 
 
 @main.command("create-api-key")
-@click.option("--unit", "unit_code", required=True, help="Unit code of the service point.")
-@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--unit", "unit_code", required=True, help="Unit code (of the service point).")
+@click.option("--point", "point_code", default=None,
+              help="Service point code: a key that makes invitations. Without it: a read-only "
+                   "key for the unit's results, series, forecasts and drivers.")
 @click.option("--label", default=None, help="A note, e.g. the software that uses the key.")
 @with_appcontext
 def create_api_key(unit_code, point_code, label):
-    """Make an API key for a service point; it is printed once and stored only as a hash."""
+    """Make an API key; it is printed once and stored only as a hash."""
     from survey_app.services import api_keys
 
     unit = unit_by_code(unit_code)
-    point = db.session.scalar(sa.select(ServicePoint).filter_by(unit_id=unit.id, code=point_code))
-    if point is None:
-        raise click.BadParameter(f"no service point '{point_code}' in {unit_code}",
-                                 param_hint="--point")
-    _row, plain = api_keys.issue(point, label)
+    scope = unit
+    if point_code is not None:
+        scope = db.session.scalar(sa.select(ServicePoint).filter_by(unit_id=unit.id,
+                                                                    code=point_code))
+        if scope is None:
+            raise click.BadParameter(f"no service point '{point_code}' in {unit_code}",
+                                     param_hint="--point")
+    _row, plain = api_keys.issue(scope, label)
     db.session.commit()
     click.echo(plain)
 
@@ -306,15 +311,21 @@ def import_command(kind, path, dry_run):
 @click.option("--node", default="total", show_default=True, help="Index node (with --unit).")
 @click.option("--by", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Series frequency (with --unit).")
+@click.option("--months", type=click.IntRange(12, 120), default=36, show_default=True,
+              help="How far back the series goes (with --unit).")
+@click.option("--season", type=click.IntRange(2, 52),
+              help="Points per year for the seasonal model (default with --unit: 12 or 4).")
 @click.option("--horizon", type=click.IntRange(1, 24), default=3, show_default=True,
               help="Periods ahead.")
 @click.option("--target", type=float, help="Report the probability of reaching this value.")
 @with_appcontext
 def forecast_command(series_csv, value_column, se_column, unit_code, instrument_code, node, by,
-                     horizon, target):
+                     months, season, horizon, target):
     """Forecast an index series; the model is chosen by rolling-origin backtest."""
     from analysis.forecast import forecast
+    from survey_app.services.series import SEASON, forecast_json
 
+    last_label = None
     if series_csv is not None:
         import pandas as pd
 
@@ -325,32 +336,29 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
         ses = pd.to_numeric(frame[se_column], errors="coerce").to_numpy() \
             if se_column in frame.columns else None
     elif unit_code:
-        from survey_app.services.analysis_inputs import analyze_scope, load_scope
+        from survey_app.services.series import unit_series
 
-        data = load_scope(unit_by_code(unit_code), instrument_code)
-        if not len(data.weights):
-            raise click.ClickException("no responses for this unit and instrument")
-        domains = analyze_scope(data, by=(by,)).domains
         try:
-            points = [d.get(node) for d in domains]
-        except KeyError:
-            raise click.BadParameter(f"no index node '{node}'", param_hint="--node") from None
-        values = [p.estimate for p in points]
-        ses = [p.se for p in points]
-        if any(v is None for v in values):
+            series = unit_series(unit_by_code(unit_code), instrument_code, by, months)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not series:
+            raise click.ClickException("no responses for this unit and instrument")
+        if node not in series:
+            raise click.BadParameter(f"no index node '{node}'", param_hint="--node")
+        points = series[node]
+        if any(p.estimate is None for p in points):
             raise click.ClickException("some periods have no valid answers: the series has gaps")
+        values, ses = [p.estimate for p in points], [p.se for p in points]
+        last_label = points[-1].label
+        season = season or SEASON[by]
     else:
         raise click.UsageError("give SERIES.csv or --unit")
     try:
-        result = forecast(values, ses, horizon=horizon)
+        result = forecast(values, ses, horizon=horizon, season=season)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    payload = {"model": result.model, "reason": result.reason,
-               "backtest": {"mae": result.backtest_mae, "coverage": result.backtest_coverage,
-                            "points": result.backtest_points},
-               "forecast": [{"step": i + 1, "mean": m, "low": lo, "high": hi}
-                            for i, (m, lo, hi) in enumerate(zip(result.mean, result.low,
-                                                                result.high, strict=True))]}
+    payload = forecast_json(result, last_label, by)
     if target is not None:
         payload["probability_target_met"] = result.probability_at_least(target)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

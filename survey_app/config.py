@@ -42,6 +42,12 @@ class Config:
     SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "20 per hour")
     #: Login attempts per client.
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Reverse proxies in front of the app (1 behind nginx): the client's address and
+    #: scheme are then read from X-Forwarded-For / X-Forwarded-Proto.
+    PROXY_COUNT = int(_env("PROXY_COUNT", "0"))
+    #: Wrong passwords in a row that lock an account, and for how long.
+    LOCKOUT_AFTER = int(_env("LOCKOUT_AFTER", "5"))
+    LOCKOUT_MINUTES = int(_env("LOCKOUT_MINUTES", "15"))
     #: Flask-Limiter storage, e.g. ``redis://127.0.0.1:6379`` with several workers.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -79,4 +85,8 @@ def check_production(config):
     url = config.get("SQLALCHEMY_DATABASE_URI") or ""
     if url.startswith("sqlite") and not _env_bool("ALLOW_SQLITE"):
         problems.append("SQLite in production (set HAILONG_ALLOW_SQLITE=1 to accept it)")
+    workers = int(os.environ.get("HAILONG_WORKERS", "1"))
+    if workers > 1 and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        problems.append(f"{workers} workers with in-memory rate limits (each worker counts "
+                        "alone): set HAILONG_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379")
     return problems

@@ -49,7 +49,9 @@ def register(app):
     def http_error(exc):
         if exc.response is not None:  # a view aborted with a ready page
             return exc.response
-        return render_error(exc.code or 500)
+        body, status = render_error(exc.code or 500)
+        # keep the exception's own headers: Allow on 405, Retry-After on 429/503
+        return body, status, [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -24,8 +24,11 @@ def test_every_message_in_the_code_is_translated(tmp_path):
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
+    def plain(value):  # plural entries: tuples in .po, lists in .mo
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     with (TRANSLATIONS / "messages.po").open("rb") as f:
-        po = {m.id: m.string for m in read_po(f) if m.id and m.string}
+        po = {plain(m.id): plain(m.string) for m in read_po(f) if m.id and m.string}
     with (TRANSLATIONS / "messages.mo").open("rb") as f:
-        mo = {m.id: m.string for m in read_mo(f) if m.id}
+        mo = {plain(m.id): plain(m.string) for m in read_mo(f) if m.id}
     assert po == mo, "run `make translations` (pybabel compile) and commit messages.mo"

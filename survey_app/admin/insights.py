@@ -1,6 +1,7 @@
 """Staff: forecast, key drivers and what-if for a unit."""
 from flask import abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup, escape
 
@@ -11,6 +12,11 @@ from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.services.insights import unit_insights, what_if
 from survey_app.services.results import instruments_in_scope
+
+MODEL_NAMES = {"ets": _l("exponential smoothing with a damped trend"),
+               "ar1": _l("AR(1), reverting to the level"),
+               "sarima": _l("seasonal ARIMA"),
+               "naive": _l("last value")}
 
 
 def drivers_chart(drivers, title):
@@ -70,9 +76,13 @@ def show_insights(unit_id):
             status = 400
     trend = None
     if insights:
-        points = [(h[0][2:], h[1], h[2], h[3]) for h in insights.history]
-        trend = trend_band(points, _("Monthly series"))
+        points = [(h.label[2:], h.estimate, h.ci_low, h.ci_high) for h in insights.history]
+        f = insights.forecast
+        future = list(zip((label[2:] for label in insights.future), f.mean, f.low, f.high,
+                          strict=True)) if f is not None and f.model else []
+        trend = trend_band(points, _("Monthly series and forecast"), future)
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
+                           model_names=MODEL_NAMES,
                            insights=insights, trend=trend, scenario=scenario,
                            chart=drivers_chart(insights.drivers, _("Key drivers"))
                            if insights else None), status

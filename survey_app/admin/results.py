@@ -62,7 +62,7 @@ def show_unit_results(unit_id):
     if results and results.overall:
         bars = index_bars([(e.name, e.estimate, e.ci_low, e.ci_high, enough_data(e))
                            for e in ordered(results.overall) if e.level != "respondent"],
-                          _("Indices with 95% confidence intervals"))
+                          _("Indices with %(level)s%% confidence intervals", level=95))
         root = root_code(results.overall)
         label = (lambda key: key) if trend_by == "quarter" else \
             (lambda key: f"{key[5:]}/{key[2:4]}")

@@ -15,7 +15,7 @@ from survey_app.admin.forms import ConfirmForm
 from survey_app.choices import choice_list
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Role, Unit, User
-from survey_app.services import audit, org
+from survey_app.services import audit, lockout, org
 
 MIN_PASSWORD = 10
 
@@ -117,6 +117,7 @@ def reset_password(user_id):
     form = ResetForm()
     if form.validate_on_submit():
         user.password_hash = generate_password_hash(form.password.data)
+        lockout.clear(user)
         audit.record(current_user, "user.reset_password", user)
         db.session.commit()
         flash(_("Password changed."), "ok")

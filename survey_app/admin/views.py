@@ -21,7 +21,7 @@ from survey_app.admin.forms import ApiKeyForm, ConfirmForm, LoginForm, ServicePo
 from survey_app.choices import choice_list
 from survey_app.extensions import db, limiter
 from survey_app.models import ApiKey, Sector, ServicePoint, Unit, UnitKind, User
-from survey_app.services import api_keys, audit, org, qr
+from survey_app.services import api_keys, audit, lockout, org, qr
 
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
@@ -37,9 +37,19 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).filter_by(username=form.username.data.strip()))
         hashed = user.password_hash if user else _DUMMY_HASH
-        if check_password_hash(hashed, form.password.data) and user and user.active:
+        right = check_password_hash(hashed, form.password.data)
+        if user is not None and lockout.is_locked(user):
+            flash(_("This account is locked for a few minutes after too many wrong passwords. "
+                    "Try again later or ask a manager to set a new password."), "error")
+            return render_template("admin/login.html", form=form), 423
+        if right and user and user.active:
+            lockout.clear(user)
+            db.session.commit()
             login_user(user)
             return redirect(url_for("admin.list_units"))
+        if user is not None:
+            lockout.failed(user)
+            db.session.commit()
         flash(_("Wrong username or password."), "error")
         status = 401
     elif request.method == "POST":

@@ -1,4 +1,6 @@
-"""``/api/v1``: invitations for dossiers."""
+"""``/api/v1``: invitations for dossiers (the results endpoints are in ``results``)."""
+from importlib import resources
+
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
@@ -19,8 +21,18 @@ def presented_key():
     return request.headers.get("X-API-Key", "").strip()
 
 
+@bp.get("/openapi.yaml")
+def openapi_spec():
+    """The OpenAPI description of this API (no key needed)."""
+    return current_app.response_class(
+        resources.files("survey_app.api").joinpath("openapi.yaml").read_bytes(),
+        mimetype="application/yaml")
+
+
 @bp.before_request
 def require_api_key():
+    if request.endpoint == "api.openapi_spec":
+        return None
     key = api_keys.authenticate(presented_key())
     if key is None:
         return api_error(401, "unauthorized", _("Missing, wrong or revoked API key."))
@@ -43,6 +55,10 @@ def invitation_problem_message(code):
                key_func=lambda: presented_key()[:16] or "anonymous")
 def create_invitation():
     """Make (or return) the one-use survey link of a dossier; see docs/api.md."""
+    qr = request.args.get("qr", "svg")
+    if qr not in ("svg", "none"):
+        return api_error(400, "invalid_parameter", _("'%(name)s' must be one of: %(choices)s.",
+                                                      name="qr", choices="svg, none"))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "invalid_json", _("The body must be a JSON object."))
@@ -59,6 +75,9 @@ def create_invitation():
     if procedure is not None and not isinstance(procedure, str):
         return api_error(400, "invalid_procedure", _("'procedure_code' must be a string."))
     point = g.api_key.service_point
+    if point is None:
+        return api_error(403, "wrong_key", _("This key is read-only: invitations need a key "
+                                             "issued for a service point."))
     if not point.active:
         return api_error(410, "service_point_inactive", _("This service point is closed."))
     try:
@@ -74,7 +93,7 @@ def create_invitation():
         "service_point": point.code,
         "created": created,
     }
-    if request.args.get("qr", "svg") == "svg":
+    if qr == "svg":
         payload["qr_svg"] = qr_svg(url)
     db.session.commit()
     return jsonify(payload), 201 if created else 200

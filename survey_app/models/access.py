@@ -33,6 +33,9 @@ class User(UserMixin, Base):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Wrong passwords in a row; at ``LOCKOUT_AFTER`` the account locks until ``locked_until``.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     unit = relationship("Unit")
 
@@ -46,22 +49,30 @@ class User(UserMixin, Base):
 
 
 class ApiKey(Base):
-    """A key an integrator (the one-stop software) uses for one service point.
+    """A key for an integrator: either for one service point (the one-stop software makes
+    invitations with it) or for a unit (reporting tools read the unit's results, series,
+    forecasts and drivers with it; read-only).
 
     Only a SHA-256 of the key is stored; ``prefix`` finds the row, the hash proves it.
     """
 
     __tablename__ = "api_key"
+    __table_args__ = (
+        sa.CheckConstraint("(service_point_id IS NULL) <> (unit_id IS NULL)", name="one_scope"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(sa.String(64))
-    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"), index=True)
+    service_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_point.id"),
+                                                         index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     label: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
     service_point = relationship("ServicePoint")
+    unit = relationship("Unit")
 
 
 class Invitation(Base):

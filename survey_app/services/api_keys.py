@@ -6,7 +6,7 @@ import secrets
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import ApiKey
+from survey_app.models import ApiKey, Unit
 from survey_app.models.base import utcnow
 
 
@@ -14,13 +14,18 @@ def _hash(secret):
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def issue(service_point, label=None):
-    """Make a key for ``service_point``; return ``(row, plain_key)``. The plain key is not kept."""
+def issue(scope, label=None):
+    """Make a key for a service point (invitations) or a unit (read-only results).
+
+    Return ``(row, plain_key)``. The plain key is not kept."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
     plain = f"hl_{prefix}_{secret}"
-    row = ApiKey(prefix=prefix, key_hash=_hash(plain), service_point_id=service_point.id,
-                 label=label)
+    row = ApiKey(prefix=prefix, key_hash=_hash(plain), label=label)
+    if isinstance(scope, Unit):
+        row.unit_id = scope.id
+    else:
+        row.service_point_id = scope.id
     db.session.add(row)
     db.session.flush()
     return row, plain

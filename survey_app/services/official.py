@@ -7,6 +7,7 @@ the same index, place and year one level up. A row without a code is the grand t
 """
 import csv
 import io
+import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -39,9 +40,27 @@ def _number(text, line, column):
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise ImportProblem(f"line {line}, column '{column}': {text!r} is not a number") from None
+        value = None
+    if value is None or not math.isfinite(value) or abs(value) > 1e6:
+        raise ImportProblem(f"line {line}, column '{column}': {text!r} is not a number")
+    return value
+
+
+#: Longest value of each text column (the database's limits).
+TEXT_LIMITS = {"place": 200, "code": 40, "source": 200, "name_vi": 2000, "lead_unit": 2000}
+
+
+def _check_text(raw, line):
+    for column, value in raw.items():
+        if not isinstance(value, str):
+            continue
+        if any(ord(c) < 32 and c != "\t" or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            raise ImportProblem(f"line {line}, column '{column}': contains control characters")
+        limit = TEXT_LIMITS.get(column)
+        if limit and len(value.strip()) > limit:
+            raise ImportProblem(f"line {line}, column '{column}': longer than {limit} characters")
 
 
 def parse(text):
@@ -52,6 +71,7 @@ def parse(text):
         raise ImportProblem(f"missing column(s): {', '.join(missing)}")
     rows = []
     for line, raw in enumerate(reader, start=2):
+        _check_text(raw, line)
         index = (raw["index"] or "").strip()
         if index not in INDICES:
             raise ImportProblem(f"line {line}, column 'index': {index!r} is not one of "
@@ -60,6 +80,8 @@ def parse(text):
             year, level = int(raw["year"]), int(raw["level"])
         except (TypeError, ValueError):
             raise ImportProblem(f"line {line}: 'year' and 'level' must be whole numbers") from None
+        if not (1990 <= year <= 2100 and 0 <= level <= 10):
+            raise ImportProblem(f"line {line}: 'year' must be 1990-2100 and 'level' 0-10")
         if not (raw["place"] or "").strip():
             raise ImportProblem(f"line {line}: 'place' must not be empty")
         code = (raw["code"] or "").strip()

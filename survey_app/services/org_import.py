@@ -35,13 +35,43 @@ class Report:
         return not self.problems
 
 
+MODELS = {"units": Unit, "service-points": ServicePoint, "procedures": Procedure}
+#: CSV column -> model column, where the names differ; codes of other units are 40 long.
+COLUMN_OF = {"instrument": "instrument_code", "parent_code": "code", "successor_code": "code"}
+
+
+def longest(kind, column):
+    """The longest value the database takes for ``column`` (None: no limit)."""
+    model = Unit if column in ("parent_code", "successor_code", "unit_code") else MODELS[kind]
+    found = model.__table__.c.get(COLUMN_OF.get(column, column).replace("unit_code", "code"))
+    return getattr(found.type, "length", None) if found is not None else None
+
+
+def cell_problem(kind, column, value):
+    if any(ord(c) < 32 and c != "\t" or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        return "contains control characters"
+    limit = longest(kind, column)
+    if limit and len(value) > limit:
+        return f"longer than {limit} characters"
+    return None
+
+
 def read_rows(text, kind, report):
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in KINDS[kind] if c not in (reader.fieldnames or [])]
     if missing:
         report.problems.append((0, ", ".join(missing), "missing column(s)"))
         return []
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        clean = {k: (v if isinstance(v, str) else "").strip() for k, v in row.items()
+                 if isinstance(k, str) and k}
+        for column, value in clean.items():
+            problem = cell_problem(kind, column, value)
+            if problem:
+                report.problems.append((number, column, problem))
+        rows.append(clean)
+    return rows
 
 
 def _date(value, row, column, report):

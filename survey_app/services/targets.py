@@ -1,9 +1,25 @@
-"""The target table of a unit: official result, internal estimate, target, gap, P(met)."""
+"""The target table of a unit: official result, internal estimate, target, gap, P(met).
+
+Beside the internal estimate, each row gets
+- a nowcast of the next official value: the internal estimate calibrated on the years in
+  which both an official result and internal responses exist (``analysis.nowcast``);
+- for the headline index, the forecast of the monthly internal series to December of the
+  target year and the probability that it reaches the target (``analysis.forecast``).
+"""
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from analysis.nowcast import nowcast
 from analysis.targets import probability_met
-from survey_app.services.periods import last_twelve_months
+from survey_app.extensions import db
+from survey_app.models import OfficialResult
+from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import instruments_in_scope, unit_results
+from survey_app.services.series import forecast_points, steps_to_year_end, unit_series
+
+#: A forecast further ahead than this is not shown (the interval would say nothing).
+MAX_FORECAST_MONTHS = 18
 
 # Official node -> (instrument, node code, scale): the internal estimate of that node is
 # scale x index. SIPAS nodes are percentages; PAR INDEX 8.1 turns SIPAS into points.
@@ -24,7 +40,9 @@ class TargetRow:
     ci_high: float | None
     source: str | None      # instrument/node the estimate comes from
     gap: float | None       # target - estimate
-    probability: float | None
+    probability: float | None        # P(target met): nowcast if any, else the estimate
+    nowcast: object = None           # analysis.nowcast.Nowcast on the row's scale
+    forecast: tuple | None = None    # (month, mean, low, high, P(>= target)), row's scale
 
 
 def mapping_for(index, available):
@@ -35,6 +53,69 @@ def mapping_for(index, available):
     return {}
 
 
+class Internal:
+    """Internal estimates of a unit, computed once per instrument and period."""
+
+    def __init__(self, unit):
+        self.unit = unit
+        self.cache = {}
+
+    def overall(self, instrument, period):
+        key = (instrument, period.label)
+        if key not in self.cache:
+            self.cache[key] = unit_results(self.unit, instrument, period).overall
+        return self.cache[key]
+
+    def monthly(self, instrument):
+        key = (instrument, "series")
+        if key not in self.cache:
+            self.cache[key] = unit_series(self.unit, instrument, "month")
+        return self.cache[key]
+
+
+def official_history(row):
+    """{year: official result} of the same index, place and code, before the target year."""
+    found = db.session.execute(
+        sa.select(OfficialResult.year, OfficialResult.result).where(
+            OfficialResult.index == row.index, OfficialResult.place == row.place,
+            OfficialResult.code == row.code, OfficialResult.unit_id == row.unit_id,
+            OfficialResult.result.is_not(None), OfficialResult.year <= row.year)
+    ).all()
+    return dict(found)
+
+
+def row_nowcast(internal, row, instrument, node, scale, current):
+    """The next official value from the current internal estimate, or None without a
+    single past year that has both an official result and internal responses."""
+    pairs = []
+    for year, result in sorted(official_history(row).items()):
+        overall = internal.overall(instrument, parse_period(str(year)))
+        found = overall.get(node) if overall else None
+        if found is not None and found.estimate is not None:
+            pairs.append((result, scale * found.estimate))
+    if not pairs:
+        return None
+    official, past = zip(*pairs, strict=True)
+    return nowcast(official, past, scale * current.estimate, scale * current.se,
+                   prior_sd=3.0 * scale)
+
+
+def row_forecast(internal, row, instrument, node, scale):
+    """(month, mean, low, high, P) of the internal series in December of the target year."""
+    points = (internal.monthly(instrument) or {}).get(node)
+    if not points:
+        return None
+    steps = steps_to_year_end(points[-1].label, "month", row.year + 1)
+    if not 1 <= steps <= MAX_FORECAST_MONTHS:
+        return None
+    result = forecast_points(points, "month", steps)
+    if result is None or result.model is None:
+        return None
+    p = result.probability_at_least(row.target_next_year / scale)
+    return (f"{row.year + 1}-12", scale * result.mean[-1], scale * result.low[-1],
+            scale * result.high[-1], p)
+
+
 def target_table(unit, rows):
     """Rows of one official table with the unit's internal estimates (last 12 months)."""
     if not rows:
@@ -42,23 +123,24 @@ def target_table(unit, rows):
     available = set(instruments_in_scope(unit))
     mapping = mapping_for(rows[0].index, available)
     period = last_twelve_months()
-    results = {}
+    internal = Internal(unit)
     table = []
     for row in rows:
-        estimate = low = high = gap = probability = source = None
+        estimate = low = high = gap = probability = source = now = ahead = None
         instrument, node, scale = mapping.get(row.code, (None, None, None))
         if instrument in available:
-            if instrument not in results:
-                results[instrument] = unit_results(unit, instrument, period).overall
-            overall = results[instrument]
+            overall = internal.overall(instrument, period)
             found = overall.get(node) if overall else None
             if found is not None and found.estimate is not None:
                 estimate, low, high = (scale * found.estimate, scale * found.ci_low,
                                        scale * found.ci_high)
                 source = f"{instrument}:{node}"
+                now = row_nowcast(internal, row, instrument, node, scale, found)
                 if row.target_next_year is not None:
                     gap = row.target_next_year - estimate
-                    probability = probability_met(estimate, scale * found.se,
-                                                  row.target_next_year)
-        table.append(TargetRow(row, estimate, low, high, source, gap, probability))
+                    probability = now.probability_at_least(row.target_next_year) if now \
+                        else probability_met(estimate, scale * found.se, row.target_next_year)
+                    if node == "total":
+                        ahead = row_forecast(internal, row, instrument, node, scale)
+        table.append(TargetRow(row, estimate, low, high, source, gap, probability, now, ahead))
     return table

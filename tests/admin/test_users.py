@@ -1,7 +1,7 @@
 """User management, password change, audit log."""
 import sqlalchemy as sa
 
-from survey_app.extensions import db
+from survey_app.extensions import db, limiter
 from survey_app.models import AuditLog, Role, User
 from tests.conftest import PASSWORD, csrf_from
 
@@ -72,3 +72,26 @@ def test_audit_log_lists_staff_writes(client, login, make_user, make_unit):
                                       "unit_id": ward.id, "password": "một-mật-khẩu-dài"})
     html = client.get("/admin/audit").data.decode()
     assert "user.create" in html
+
+
+def test_five_wrong_passwords_lock_the_account_until_a_manager_resets_it(
+        client, login, make_user, make_unit):
+    ward = make_unit(code="W")
+    staff = make_user(role=Role.VIEWER, unit=ward)
+    for _ in range(4):
+        assert login(staff, password="sai-mật-khẩu").status_code == 401
+    assert login(staff).status_code == 302  # a success clears the count
+    client.post("/admin/logout", data={"csrf_token": csrf_from(client.get("/admin/units").data)})
+    limiter.reset()  # the per-address limit (10/min) is another guard, tested elsewhere
+    for _ in range(5):
+        assert login(staff, password="sai-mật-khẩu").status_code == 401
+    locked = login(staff)  # even the right password is refused while locked
+    assert locked.status_code == 423 and "bị khóa" in locked.data.decode()
+    assert "user.locked" in db.session.scalars(sa.select(AuditLog.action)).all()
+    manager = make_user(role=Role.UNIT_MANAGER, unit=ward)
+    login(manager)
+    page = client.get(f"/admin/users/{staff.id}/password")
+    client.post(f"/admin/users/{staff.id}/password",
+                data={"csrf_token": csrf_from(page.data), "password": "hoàn-toàn-mới-1"})
+    db.session.refresh(staff)
+    assert staff.locked_until is None and staff.failed_logins == 0

@@ -78,3 +78,26 @@ def test_forecast_command_from_a_csv_and_from_the_database(runner, tmp_path):
     assert "too short" in json.loads(short.output)["reason"]
     missing = runner.invoke(main, ["forecast", str(path), "--value", "nope"])
     assert missing.exit_code == 2
+
+
+def test_a_seasonal_series_picks_the_seasonal_model_and_covers_the_next_months():
+    rng = np.random.default_rng(5)
+    hits, errors, flat_errors = [], [], []
+    for _ in range(3):
+        months = np.arange(41)
+        series = 82 + 4 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 1.0, 41)
+        history, future = series[:-3], series[-3:]
+        result = forecast(history, np.full(38, 0.7), horizon=3, season=12)
+        assert result.model == "sarima"
+        errors.append(np.abs(np.array(result.mean) - future).mean())
+        flat_errors.append(np.abs(history[-1] - future).mean())
+        hits += [lo <= f <= hi for lo, f, hi in zip(result.low, future, result.high, strict=True)]
+    assert np.mean(errors) < 1.6  # noise SD is 1: the seasonal swing (±4) is followed
+    assert np.mean(errors) < np.mean(flat_errors)
+    assert np.mean(hits) >= 7 / 9
+
+
+def test_the_seasonal_model_waits_for_two_full_seasons():
+    series = 82 + 4 * np.sin(2 * np.pi * np.arange(20) / 12)
+    result = forecast(series, horizon=1, season=12, models=("sarima", "naive"))
+    assert result.model == "naive"  # 20 points < 2 × 12 + 2: sarima does not compete

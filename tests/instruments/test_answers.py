@@ -30,3 +30,10 @@ def test_integers_and_booleans():
     assert clean_answers(COUNTER, dict(GOOD, access=5)).values["access"] == 5
     assert "access" in clean_answers(COUNTER, dict(GOOD, access=True)).errors
     assert "trips" in clean_answers(COUNTER, dict(GOOD, trips="4")).errors
+
+
+def test_digits_int_cannot_read_are_refused_not_crashed():
+    from instruments.answers import _as_int
+
+    assert _as_int("²") is None and _as_int("٣") is None  # found by tests/test_fuzz.py
+    assert _as_int(" 4 ") == 4 and _as_int("-1") == -1 and _as_int("4.0") is None
