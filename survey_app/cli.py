@@ -87,11 +87,16 @@ def sync_instruments():
 @click.option("--responses", default=2000, show_default=True, type=click.IntRange(0, 1_000_000),
               help="How many sample responses to generate.")
 @click.option("--seed", default=2025, show_default=True, help="Random seed of the sample.")
+@click.option("--allow-production", is_flag=True,
+              help="Load it even in production (its staff accounts have a known password).")
 @with_appcontext
-def demo(responses, seed):
+def demo(responses, seed, allow_production):
     """Load a demo city, its counters, staff accounts and sample responses (once)."""
     from flask import current_app
 
+    if current_app.config["ENV_NAME"] == "production" and not allow_production:
+        raise click.ClickException("refusing to load demo accounts with a known password in "
+                                   "production (add --allow-production for a test site)")
     from survey_app.services.demo import load_demo
     from survey_app.services.qr import survey_url
 

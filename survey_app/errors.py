@@ -2,6 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from survey_app.extensions import db
@@ -52,6 +53,18 @@ def register(app):
         body, status = render_error(exc.code or 500)
         # keep the exception's own headers: Allow on 405, Retry-After on 429/503
         return body, status, [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc):
+        # The database restarting or unreachable: nothing was stored, so say "send again"
+        # (a retried submission keeps its UUID and is stored once).
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", exc.__class__.__name__)
+        body, status = render_error(503, _("Temporarily unavailable"),
+                                    _("Your answers were not received yet. Please go back and "
+                                      "tap Send again in a moment; nothing will be counted twice."))
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(exc):
