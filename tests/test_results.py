@@ -115,3 +115,15 @@ def test_forecast_drivers_and_what_if_page(client, login, make_user, demo):
     assert "Chỉ số sẽ là" in scenario
     assert client.get(base + "?instrument=sipas-counter&factor=7&target=abc").status_code == 400
     assert client.get(base + "?instrument=sipas-counter&factor=nope&target=90").status_code == 400
+
+
+def test_insights_for_any_node_monthly_or_quarterly_with_the_forecast_drawn(
+        client, login, make_user, demo):
+    login(make_user(role=Role.ANALYST, unit=demo["TPD"]))
+    base = f"/admin/units/{demo['TPD'].id}/insights?instrument=sipas-counter"
+    monthly = client.get(base + "&node=7").data.decode()
+    assert 'value="7" selected' in monthly and 'class="forecast"' in monthly  # 12+ months
+    quarterly = client.get(base + "&by=quarter").data.decode()
+    assert "Diễn biến theo quý" in quarterly and "Không dự báo" in quarterly  # 4-5 quarters
+    assert client.get(base + "&node=nope").status_code == 404
+    assert client.get(base + "&by=week").status_code == 400

@@ -64,7 +64,14 @@ def show_insights(unit_id):
     code = request.args.get("instrument") or (codes[0] if codes else None)
     if codes and code not in codes:
         abort(404)
-    insights = unit_insights(unit, code) if code else None
+    by = request.args.get("by", "month")
+    if by not in ("month", "quarter"):
+        abort(400)
+    try:
+        insights = unit_insights(unit, code, by=by, node=request.args.get("node") or None) \
+            if code else None
+    except KeyError:
+        abort(404)
     scenario, status = None, 200
     if insights and insights.analysis and request.args.get("factor"):
         try:
@@ -80,7 +87,8 @@ def show_insights(unit_id):
         f = insights.forecast
         future = list(zip((label[2:] for label in insights.future), f.mean, f.low, f.high,
                           strict=True)) if f is not None and f.model else []
-        trend = trend_band(points, _("Monthly series and forecast"), future)
+        trend = trend_band(points, _("Monthly series and forecast") if by == "month"
+                           else _("Quarterly series and forecast"), future)
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
                            model_names=MODEL_NAMES,
                            insights=insights, trend=trend, scenario=scenario,

@@ -10,7 +10,9 @@ from survey_app.services.series import forecast_points, future_labels, unit_seri
 @dataclass(frozen=True)
 class Insights:
     root: str
-    history: list         # series.Point, monthly
+    history: list         # series.Point of the chosen node, monthly or quarterly
+    by: str
+    nodes: list           # (code, name) of every node with a series
     forecast: object      # None when the series has gaps
     future: list          # labels of the forecast months
     drivers: list
@@ -19,14 +21,15 @@ class Insights:
     factors: list         # (code, name, estimate)
 
 
-def unit_insights(unit, instrument_code, months=36, horizon=3):
-    series = unit_series(unit, instrument_code, "month", months)
+def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=None):
+    """Raises KeyError for a ``node`` the questionnaire does not have."""
+    series = unit_series(unit, instrument_code, by, months)
     if not series:
         return None
-    root = next(iter(series))
+    root = node or next(iter(series))
     history = series[root]
-    result = forecast_points(history, "month", horizon)
-    future = future_labels(history[-1].label, "month", horizon)
+    result = forecast_points(history, by, horizon)
+    future = future_labels(history[-1].label, by, horizon)
     recent = load_scope(unit, instrument_code, last_twelve_months().start,
                         last_twelve_months().end)
     analysis = analyze_scope(recent) if len(recent.weights) else None
@@ -39,7 +42,10 @@ def unit_insights(unit, instrument_code, months=36, horizon=3):
                               performance={c: v for c, _, v in factors})
     except ValueError as exc:
         problem = str(exc)
-    return Insights(root, history, result, future, drivers, problem, analysis, factors)
+    names = {e.code: e.name for e in analysis.domains[0].estimates} if analysis else {}
+    nodes = [(code, names.get(code, code)) for code in series]
+    return Insights(root, history, by, nodes, result, future, drivers, problem, analysis,
+                    factors)
 
 
 __all__ = ["Insights", "unit_insights", "what_if"]
