@@ -157,6 +157,26 @@ db_n=$(psql -tAq "${HAILONG_DATABASE_URL/+psycopg/}" -c \
 echo "responses this year: API $api_n, database $db_n"
 [ "$api_n" = "$db_n" ] || fail "the API does not read back what is stored"
 
+say "rate limits are shared by the gunicorn workers (Redis): the 11th login in a minute is refused"
+python3 - "$WEB" <<'PY'
+import http.cookiejar, re, sys, urllib.error, urllib.parse, urllib.request
+base = sys.argv[1]
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+codes = []
+for _ in range(12):
+    page = opener.open(base + "/admin/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    data = urllib.parse.urlencode({"csrf_token": token.group(1), "username": "nobody-smoke",
+                                   "password": "wrong password"}).encode()
+    try:
+        codes.append(opener.open(base + "/admin/login", data).status)
+    except urllib.error.HTTPError as exc:
+        codes.append(exc.code)
+print("login answers:", codes)
+assert codes[:10] == [401] * 10 and codes[10:] == [429, 429], codes
+PY
+
 say "load without faults: $CLIENTS clients, ${CLEAN_SECONDS}s: no errors at all"
 python3 bench/load.py --base-url "$WEB" --database-url "$HAILONG_DATABASE_URL" \
   --clients "$CLIENTS" --seconds "$CLEAN_SECONDS" | tee "$WORK/load-clean.json"
