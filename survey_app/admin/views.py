@@ -21,7 +21,7 @@ from survey_app.admin.forms import ApiKeyForm, ConfirmForm, LoginForm, ServicePo
 from survey_app.choices import choice_list
 from survey_app.extensions import db, limiter
 from survey_app.models import ApiKey, Sector, ServicePoint, Unit, UnitKind, User
-from survey_app.services import api_keys, audit, lockout, org, qr
+from survey_app.services import audit, lockout, org, qr
 
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
@@ -281,28 +281,3 @@ def download_posters(unit_id):
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="qr-{unit.code}.pdf"'
     return response
-
-
-@bp.post("/service-points/<int:point_id>/api-keys")
-@manager_required
-def issue_api_key(point_id):
-    point = point_in_scope(point_id)
-    form = ApiKeyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    row, plain = api_keys.issue(point, label=form.label.data or None)
-    audit.record(current_user, "api_key.issue", row, service_point=point.code)
-    db.session.commit()
-    return render_template("admin/api_key.html", point=point, plain=plain)
-
-
-@bp.post("/api-keys/<int:key_id>/revoke")
-@manager_required
-def revoke_api_key(key_id):
-    row = db.session.get(ApiKey, key_id) or abort(404)
-    point_in_scope(row.service_point_id)
-    ConfirmForm().validate_on_submit() or abort(400)
-    api_keys.revoke(row)
-    audit.record(current_user, "api_key.revoke", row)
-    db.session.commit()
-    return redirect(url_for("admin.show_service_point", point_id=row.service_point_id))

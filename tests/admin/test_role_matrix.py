@@ -46,6 +46,9 @@ ROUTES = [
     ("admin.revoke_token", "POST", "point", MANAGERS, {}),
     ("admin.issue_api_key", "POST", "point", MANAGERS, {"label": "x"}),
     ("admin.revoke_api_key", "POST", "key", MANAGERS, {}),
+    ("admin.list_unit_keys", "GET", "unit", MANAGERS, None),
+    ("admin.list_unit_keys", "POST", "unit", MANAGERS, {"label": "x"}),
+    ("admin.revoke_api_key", "POST", "unitkey", MANAGERS, {}),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -62,6 +65,7 @@ def url(endpoint, target, things):
     if endpoint in paths:
         return paths[endpoint]
     ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
+           "unitkey": things["unitkey"],
            "comment": things["comment"], "response": things["response"], "case": things["case"],
            "user": things["user"]}
     return {
@@ -79,6 +83,7 @@ def url(endpoint, target, things):
         "admin.revoke_token": "/admin/service-points/{}/revoke",
         "admin.issue_api_key": "/admin/service-points/{}/api-keys",
         "admin.revoke_api_key": "/admin/api-keys/{}/revoke",
+        "admin.list_unit_keys": "/admin/units/{}/api-keys",
         "admin.edit_case": "/admin/cases/{}",
         "admin.reset_password": "/admin/users/{}/password",
         "admin.toggle_user": "/admin/users/{}/active",
@@ -113,6 +118,7 @@ def world(client, make_unit, make_service_point):
     for name, unit in (("own", own), ("other", other)):
         point = make_service_point(unit=unit, code="CT")
         row, _ = api_keys.issue(point)
+        unit_key, _ = api_keys.issue(unit)
         db.session.commit()  # the client rolls back uncommitted work after each request
         form_post(client, f"/s/{point.current_token.token}", comment=f"góp ý {name}")
         comment = db.session.scalar(sa.select(Comment).where(Comment.text == f"góp ý {name}"))
@@ -124,7 +130,8 @@ def world(client, make_unit, make_service_point):
                          unit=unit)
         db.session.add(colleague)
         db.session.commit()
-        things[name] = {"unit": unit, "point": point, "key": row.id, "comment": comment.id,
+        things[name] = {"unit": unit, "point": point, "key": row.id, "unitkey": unit_key.id,
+                        "comment": comment.id,
                         "response": comment.response_id, "case": case.id, "user": colleague.id}
     return things
 

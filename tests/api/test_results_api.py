@@ -109,3 +109,20 @@ def test_the_command_line_issues_a_read_only_key(runner, demo):
     assert out.exit_code == 0
     row = api_keys.authenticate(out.output.strip())
     assert row.unit_id == demo["P-ANHOA"].id and row.service_point_id is None
+
+
+def test_a_manager_issues_and_revokes_a_unit_key_in_the_console(client, login, make_user, demo):
+    from survey_app.models import Role
+    from tests.conftest import csrf_from
+
+    login(make_user(role=Role.UNIT_MANAGER, unit=demo["P-ANHOA"]))
+    page = client.get(f"/admin/units/{demo['P-ANHOA'].id}/api-keys")
+    made = client.post(f"/admin/units/{demo['P-ANHOA'].id}/api-keys",
+                       data={"csrf_token": csrf_from(page.data), "label": "cổng dữ liệu"})
+    plain = made.data.decode().split('<code class="key">')[1].split("</code>")[0]
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/units/P-ANHOA/results", headers=headers).status_code == 200
+    listing = client.get(f"/admin/units/{demo['P-ANHOA'].id}/api-keys")
+    key_id = listing.data.decode().split("/admin/api-keys/")[1].split("/")[0]
+    client.post(f"/admin/api-keys/{key_id}/revoke", data={"csrf_token": csrf_from(listing.data)})
+    assert client.get("/api/v1/units/P-ANHOA/results", headers=headers).status_code == 401
