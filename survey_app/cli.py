@@ -215,6 +215,29 @@ def import_official(path, unit_code):
                    f"{warning.code}: {warning.message}")
 
 
+@main.command("targets")
+@click.option("--unit", "unit_code", required=True, help="Unit the official tables are attached to.")
+@click.option("--index", type=click.Choice(["SIPAS", "PAR_INDEX", "PAPI"]),
+              help="Which table (default: the newest).")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Year of the official results.")
+@with_appcontext
+def targets_command(unit_code, index, year):
+    """Official results and targets with the internal estimate, the nowcast of the next
+    official value, the forecast to December and P(target met), as JSON."""
+    from survey_app.services.targets import table_rows, tables_of, target_json, target_table
+
+    unit = unit_by_code(unit_code)
+    chosen = [t for t in tables_of(unit) if (index is None or t[0] == index)
+              and (year is None or t[2] == year)]
+    if not chosen:
+        raise click.ClickException("no such official table for this unit "
+                                   "(import one with `hailong import-official`)")
+    table, place, table_year = chosen[0]
+    rows = target_table(unit, table_rows(unit, table, place, table_year))
+    click.echo(json.dumps({"unit": unit.code, "index": table, "place": place, "year": table_year,
+                           "rows": [target_json(t) for t in rows]}, ensure_ascii=False, indent=2))
+
+
 @main.command("export")
 @click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree is exported.")
 @click.option("--instrument", "instrument_code", required=True, help="Instrument id.")

@@ -157,3 +157,37 @@ def test_nowcast_and_forecast_in_the_target_table(ctx):
     if date.today().month < 12:  # the series is carried to December of the target year
         month, mean, low, high, p = row.forecast
         assert month == f"{year + 1}-12" and low < mean < high and 0 <= p <= 1
+
+
+def test_targets_through_the_api_and_the_command_line(client, runner, ctx):
+    import json
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from survey_app.cli import main
+    from survey_app.extensions import db
+    from survey_app.models import Unit
+    from survey_app.services import api_keys
+    from survey_app.services.demo import load_demo
+
+    load_demo(n_responses=400, seed=4)
+    city = db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+    year = date.today().year - 1
+    official.store(official.parse(HEADER + f"SIPAS,TP,{year},II,1,Dịch vụ,100,80.00,99.00,,x\n"
+                                           f"SIPAS,TP,{year},5,2,Tiếp cận,100,81.00,90.00,,x\n"),
+                   city)
+    _row, plain = api_keys.issue(city)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    body = client.get(f"/api/v1/units/TPD/targets?index=SIPAS&year={year}", headers=headers).get_json()
+    assert [r["code"] for r in body["rows"]] == ["II", "5"]
+    first = body["rows"][0]
+    assert first["nowcast"]["years"] == 1 and 0 <= first["probability_target_met"] <= 1
+    assert first["internal"]["ci_low"] < first["internal"]["estimate"] < first["internal"]["ci_high"]
+    assert body["rows"][1]["forecast"] is None  # forecasts only for the headline index
+    assert client.get("/api/v1/units/TPD/targets?index=PAPI", headers=headers).status_code == 404
+    assert client.get("/api/v1/units/TPD/targets?year=abc", headers=headers).status_code == 400
+    out = runner.invoke(main, ["targets", "--unit", "TPD"])
+    assert json.loads(out.output)["rows"][0]["nowcast"] == first["nowcast"]
+    assert runner.invoke(main, ["targets", "--unit", "TPD", "--index", "PAPI"]).exit_code == 1

@@ -1,5 +1,4 @@
 """Staff view: official results, targets and where the unit stands (plans' appendices)."""
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,23 +9,14 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.extensions import db
-from survey_app.models import OfficialResult, Unit
+from survey_app.models import Unit
 from survey_app.services import audit, official
-from survey_app.services.targets import target_table
+from survey_app.services.targets import table_rows, tables_of, target_table
 
 
 class UploadForm(FlaskForm):
     file = FileField(_l("Official results (CSV)"),
                      validators=[FileRequired(), FileSize(max_size=2 * 1024 * 1024)])
-
-
-def tables_of(unit):
-    """(index, place, year) of the official tables attached to ``unit``, newest first."""
-    return db.session.execute(
-        sa.select(OfficialResult.index, OfficialResult.place, OfficialResult.year)
-        .where(OfficialResult.unit_id == unit.id).distinct()
-        .order_by(OfficialResult.year.desc(), OfficialResult.index)
-    ).all()
 
 
 @bp.route("/units/<int:unit_id>/targets", methods=["GET", "POST"])
@@ -59,9 +49,7 @@ def show_targets(unit_id):
         if not 0 <= chosen < len(tables):
             abort(404)
         index, place, year = tables[chosen]
-        rows = db.session.scalars(sa.select(OfficialResult).filter_by(
-            index=index, place=place, year=year, unit_id=unit.id)
-            .order_by(OfficialResult.position)).all()
+        rows = table_rows(unit, index, place, year)
         warnings = official.check(official.stored_rows(index, place, year))
     return render_template("admin/targets.html", unit=unit, form=form, tables=tables,
                            chosen=chosen, table=target_table(unit, rows), warnings=warnings), status

@@ -13,9 +13,11 @@ from survey_app.api.views import api_error, presented_key
 from survey_app.extensions import db, limiter
 from survey_app.models import Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.official import INDICES
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import estimate_json, instruments_in_scope, ordered
 from survey_app.services.series import SEASON, forecast_json, forecast_points, unit_series
+from survey_app.services.targets import table_rows, tables_of, target_json, target_table
 
 #: Analyses are heavier than invitations: a lower limit per key.
 read_limit = limiter.limit(lambda: current_app.config.get("API_READ_RATE_LIMIT", "120 per minute"),
@@ -178,3 +180,26 @@ def unit_drivers_json(code):
                               "se": scenario.se, "ci_low": scenario.ci_low,
                               "ci_high": scenario.ci_high}
     return jsonify(payload)
+
+
+@bp.get("/units/<code>/targets")
+@read_limit
+def unit_targets_json(code):
+    """An official table of the unit (default: the newest) with internal estimates, the
+    nowcast of the next official value, the forecast to December and P(target met)."""
+    unit = readable_unit(code)
+    tables = tables_of(unit)
+    wanted_index = request.args.get("index")
+    wanted_year = number_arg("year", None, 1990, 2100)
+    if wanted_index is not None:
+        choice_arg("index", None, INDICES)
+    chosen = [t for t in tables if (wanted_index is None or t[0] == wanted_index)
+              and (wanted_year is None or t[2] == wanted_year)]
+    if not chosen:
+        raise BadParameter("not_found", _("No official results of that kind are attached to "
+                                          "this unit."))
+    index, place, year = chosen[0]
+    rows = target_table(unit, table_rows(unit, index, place, year))
+    return jsonify(unit=unit.code, index=index, place=place, year=year,
+                   tables=[{"index": i, "place": p, "year": y} for i, p, y in tables],
+                   rows=[target_json(t) for t in rows])

@@ -116,6 +116,46 @@ def row_forecast(internal, row, instrument, node, scale):
             scale * result.high[-1], p)
 
 
+def tables_of(unit):
+    """(index, place, year) of the official tables attached to ``unit``, newest first."""
+    return db.session.execute(
+        sa.select(OfficialResult.index, OfficialResult.place, OfficialResult.year)
+        .where(OfficialResult.unit_id == unit.id).distinct()
+        .order_by(OfficialResult.year.desc(), OfficialResult.index)
+    ).all()
+
+
+def table_rows(unit, index, place, year):
+    return db.session.scalars(sa.select(OfficialResult).filter_by(
+        index=index, place=place, year=year, unit_id=unit.id)
+        .order_by(OfficialResult.position)).all()
+
+
+def _round(value, digits=3):
+    return None if value is None else round(float(value), digits)
+
+
+def target_json(t):
+    """A row of the target table as JSON (API and CLI)."""
+    r = t.row
+    data = {"code": r.code, "level": r.level, "name_vi": r.name_vi, "max": r.max_points,
+            "result": r.result, "target_next_year": r.target_next_year,
+            "lead_unit": r.lead_unit, "internal": None, "nowcast": None, "forecast": None,
+            "gap": _round(t.gap), "probability_target_met": _round(t.probability)}
+    if t.estimate is not None:
+        data["internal"] = {"source": t.source, "estimate": _round(t.estimate),
+                            "ci_low": _round(t.ci_low), "ci_high": _round(t.ci_high)}
+    if t.nowcast is not None:
+        n = t.nowcast
+        data["nowcast"] = {"estimate": _round(n.estimate), "low": _round(n.low),
+                           "high": _round(n.high), "years": n.years, "df": _round(n.df)}
+    if t.forecast is not None:
+        month, mean, low, high, p = t.forecast
+        data["forecast"] = {"period": month, "mean": _round(mean), "low": _round(low),
+                            "high": _round(high), "probability_target_met": _round(p)}
+    return data
+
+
 def target_table(unit, rows):
     """Rows of one official table with the unit's internal estimates (last 12 months)."""
     if not rows:

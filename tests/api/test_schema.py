@@ -13,7 +13,7 @@ from schemathesis.specs.openapi.checks import (
 
 from survey_app.extensions import db
 from survey_app.models import ServicePoint, Unit
-from survey_app.services import api_keys
+from survey_app.services import api_keys, official
 from survey_app.services.demo import load_demo
 
 
@@ -22,6 +22,9 @@ def api_schema(ctx):
     load_demo(n_responses=300, seed=11)
     city = db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
     point = db.session.scalar(sa.select(ServicePoint).join(Unit).where(Unit.code == "P-ANHOA"))
+    official.store(official.parse(
+        "index,place,year,code,level,name_vi,max,result,target_next_year,lead_unit,source\n"
+        "SIPAS,TP,2025,II,1,Dịch vụ,100,80,90,,x\nSIPAS,TP,2025,5,2,Tiếp cận,100,81,90,,x\n"), city)
     _row, ctx.config["TEST_UNIT_KEY"] = api_keys.issue(city, "schemathesis")
     _row, ctx.config["TEST_POINT_KEY"] = api_keys.issue(point, "schemathesis")
     db.session.commit()
