@@ -127,6 +127,22 @@ def runner(ctx):
 
 
 @pytest.fixture
+def demo_city(ctx):
+    """``load(n_responses, seed)`` -> {code: Unit} of the demo city, committed."""
+    from survey_app.models import Unit
+    from survey_app.services.demo import load_demo
+    from survey_app.services.results import clear_public_cache
+
+    def load(n_responses=600, seed=4):
+        clear_public_cache()
+        load_demo(n_responses=n_responses, seed=seed)
+        db.session.commit()
+        return {unit.code: unit for unit in db.session.scalars(sa.select(Unit))}
+
+    return load
+
+
+@pytest.fixture
 def make_unit(ctx):
     counter = iter(range(1, 10_000))
 

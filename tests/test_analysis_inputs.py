@@ -6,14 +6,11 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Answer, Response, Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
-from survey_app.services.demo import load_demo
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(n_responses=400, seed=3)
-    db.session.commit()
-    return db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+def demo(demo_city):
+    return demo_city(400, 3)["TPD"]
 
 
 def sql_share(unit_code, item):

@@ -9,15 +9,12 @@ from openpyxl import load_workbook
 
 from survey_app.cli import main
 from survey_app.extensions import db
-from survey_app.models import Answer, Response, Role, Unit
-from survey_app.services.demo import load_demo
+from survey_app.models import Answer, Response, Role
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(n_responses=300, seed=5)
-    db.session.commit()
-    return db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+def demo(demo_city):
+    return demo_city(300, 5)["TPD"]
 
 
 def counter_responses():

@@ -3,21 +3,16 @@ import io
 import subprocess
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from survey_app.cli import main
-from survey_app.extensions import db
-from survey_app.models import Role, Unit
-from survey_app.services.demo import load_demo
+from survey_app.models import Role
 from survey_app.services.periods import last_twelve_months
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(n_responses=500, seed=6)
-    db.session.commit()
-    return db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+def demo(demo_city):
+    return demo_city(500, 6)["TPD"]
 
 
 def test_pdf_report_from_the_command_line(runner, demo, tmp_path):

@@ -1,20 +1,12 @@
 """Unit results in the console, the public page, the widget and the JSON endpoint."""
 import pytest
-import sqlalchemy as sa
 
-from survey_app.extensions import db
-from survey_app.models import Role, Unit
-from survey_app.services.demo import load_demo
-from survey_app.services.results import clear_public_cache
+from survey_app.models import Role
 
 
 @pytest.fixture
-def demo(ctx):
-    clear_public_cache()
-    load_demo(n_responses=600, seed=4)
-    db.session.commit()
-    return {code: db.session.scalar(sa.select(Unit).filter_by(code=code))
-            for code in ("TPD", "P-ANHOA", "X-TANPHU", "THCS-AH")}
+def demo(demo_city):
+    return demo_city(600, 4)
 
 
 def test_the_dashboard_shows_indices_breakdown_and_trend(client, login, make_user, demo):

@@ -5,18 +5,13 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import ServicePoint, Unit
 from survey_app.services import api_keys
-from survey_app.services.demo import load_demo
 from survey_app.services.periods import last_twelve_months
-from survey_app.services.results import clear_public_cache, unit_results
+from survey_app.services.results import unit_results
 
 
 @pytest.fixture
-def demo(ctx):
-    clear_public_cache()
-    load_demo(n_responses=600, seed=4)
-    db.session.commit()
-    return {code: db.session.scalar(sa.select(Unit).filter_by(code=code))
-            for code in ("TPD", "P-ANHOA", "X-TANPHU")}
+def demo(demo_city):
+    return demo_city(600, 4)
 
 
 def key_for(scope):
