@@ -119,3 +119,17 @@ def test_insights_for_any_node_monthly_or_quarterly_with_the_forecast_drawn(
     assert "Diễn biến theo quý" in quarterly and "Không dự báo" in quarterly  # 4-5 quarters
     assert client.get(base + "&node=nope").status_code == 404
     assert client.get(base + "&by=week").status_code == 400
+
+
+def test_probability_of_a_year_end_target_from_the_forecast(client, login, make_user, demo):
+    import re
+
+    login(make_user(role=Role.ANALYST, unit=demo["TPD"]))
+    base = f"/admin/units/{demo['TPD'].id}/insights?instrument=sipas-counter&goal="
+
+    def chance(goal):
+        html = client.get(base + goal).data.decode()
+        return float(re.search(r"theo phân phối dự báo: ([\d,]+)%", html).group(1).replace(",", "."))
+
+    assert chance("50") > chance("99")
+    assert client.get(base + "abc").status_code == 400

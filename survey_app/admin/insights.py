@@ -81,6 +81,17 @@ def show_insights(unit_id):
             scenario = what_if(insights.analysis, (), request.args["factor"], target)
         except (ValueError, KeyError, StopIteration):
             status = 400
+    chance = None
+    if insights and insights.forecast is not None and insights.forecast.model \
+            and request.args.get("goal"):
+        try:
+            goal = float(request.args["goal"].replace(",", "."))
+            if not 0 <= goal <= 100:
+                raise ValueError
+            chance = (goal, insights.forecast.probability_at_least(
+                goal, step=insights.year_end_step))
+        except ValueError:
+            status = 400
     trend = None
     if insights:
         points = [(h.label[2:], h.estimate, h.ci_low, h.ci_high) for h in insights.history]
@@ -91,6 +102,6 @@ def show_insights(unit_id):
                            else _("Quarterly series and forecast"), future)
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
                            model_names=MODEL_NAMES,
-                           insights=insights, trend=trend, scenario=scenario,
+                           insights=insights, trend=trend, scenario=scenario, chance=chance,
                            chart=drivers_chart(insights.drivers, _("Key drivers"))
                            if insights else None), status
