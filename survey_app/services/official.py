@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import OfficialResult
+from survey_app.services.cells import has_control_characters
 
 COLUMNS = ("index", "place", "year", "code", "level", "name_vi", "max", "result",
            "target_next_year", "lead_unit", "source")
@@ -56,7 +57,7 @@ def _check_text(raw, line):
     for column, value in raw.items():
         if not isinstance(value, str):
             continue
-        if any(ord(c) < 32 and c != "\t" or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if has_control_characters(value):
             raise ImportProblem(f"line {line}, column '{column}': contains control characters")
         limit = TEXT_LIMITS.get(column)
         if limit and len(value.strip()) > limit:

@@ -14,6 +14,7 @@ import instruments
 from survey_app.extensions import db
 from survey_app.models import Procedure, Sector, ServicePoint, Unit, UnitKind
 from survey_app.services import org
+from survey_app.services.cells import has_control_characters
 
 KINDS = {
     "units": ("code", "name_vi", "kind", "parent_code"),
@@ -48,7 +49,7 @@ def longest(kind, column):
 
 
 def cell_problem(kind, column, value):
-    if any(ord(c) < 32 and c != "\t" or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+    if has_control_characters(value):
         return "contains control characters"
     limit = longest(kind, column)
     if limit and len(value) > limit:
