@@ -37,14 +37,16 @@ class Report:
 
 
 MODELS = {"units": Unit, "service-points": ServicePoint, "procedures": Procedure}
-#: CSV column -> model column, where the names differ; codes of other units are 40 long.
-COLUMN_OF = {"instrument": "instrument_code", "parent_code": "code", "successor_code": "code"}
+#: CSV columns that hold the code of a unit (as long as ``unit.code``).
+UNIT_CODES = ("parent_code", "successor_code", "unit_code")
 
 
 def longest(kind, column):
     """The longest value the database takes for ``column`` (None: no limit)."""
-    model = Unit if column in ("parent_code", "successor_code", "unit_code") else MODELS[kind]
-    found = model.__table__.c.get(COLUMN_OF.get(column, column).replace("unit_code", "code"))
+    if column in UNIT_CODES:
+        found = Unit.__table__.c.code
+    else:
+        found = MODELS[kind].__table__.c.get("instrument_code" if column == "instrument" else column)
     return getattr(found.type, "length", None) if found is not None else None
 
 
