@@ -111,7 +111,11 @@ sed -e "s|listen 80;|listen $WEB_PORT;|" -e '/listen \[::\]:80;/d' \
     -e "s|/etc/nginx/snippets/hailong-app.conf|$WORK/hailong-app.conf|" \
     -e "s|rate=10r/s|rate=10000r/s|" \
     deploy/nginx/hailong.conf > "$WORK/site.conf"
-sed -e "s|/srv/hailong/app/|$ROOT/|g" -e "s|burst=20|burst=2000|" \
+# nginx's workers (www-data) must read the static files: the checkout may sit in a private
+# directory, so they are copied where nginx can read them, as /srv/hailong/app would be.
+mkdir -p "$WORK/app/survey_app" && cp -r survey_app/static "$WORK/app/survey_app/"
+chmod -R a+rX "$WORK/app"
+sed -e "s|/srv/hailong/app/|$WORK/app/|g" -e "s|burst=20|burst=2000|" \
     deploy/nginx/hailong-app.conf > "$WORK/hailong-app.conf"
 cat > "$WORK/nginx.conf" <<EOF
 worker_processes 2;
