@@ -1,13 +1,29 @@
 """Comment moderation and feedback cases."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from survey_app import clock
 from survey_app.extensions import db
-from survey_app.models import Answer, CaseStatus, Comment, CommentStatus, FeedbackCase, Response, Unit
+from survey_app.labels import answer_text
+from survey_app.models import (
+    Answer,
+    CaseStatus,
+    Comment,
+    CommentStatus,
+    FeedbackCase,
+    Response,
+    Role,
+    Unit,
+    User,
+)
 from survey_app.models.base import utcnow
+from survey_app.services import instrument_store
 
+#: Roles that moderate comments, and roles that handle (own, answer) feedback cases.
+MODERATORS = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
+CASE_HANDLERS = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER})
 #: Days to answer a case by default (Decree 20/2008/NĐ-CP gives 10 working days).
 DEFAULT_DAYS = 14
 PERSONAL = [
@@ -60,7 +76,7 @@ def open_case(response, user, summary=None, days=DEFAULT_DAYS):
     text = summary or (mask_personal(response.comment.text) if response.comment else "")
     case = FeedbackCase(unit_id=response.unit_id, response_id=response.id, summary=text,
                         owner_id=user.id, opened_by_id=user.id,
-                        deadline=date.today() + timedelta(days=days))
+                        deadline=clock.today() + timedelta(days=days))
     db.session.add(case)
     db.session.flush()
     return case, True
@@ -83,3 +99,28 @@ def cases_in_scope(scope, only_open=False):
     if only_open:
         query = query.where(FeedbackCase.status.in_([CaseStatus.OPEN, CaseStatus.IN_PROGRESS]))
     return db.session.scalars(query).all()
+
+
+def can_handle(user, case):
+    """Whether ``user`` may change ``case``: a handling role and the case in their scope."""
+    return user.active and user.role in CASE_HANDLERS and case.unit.is_within(user.unit)
+
+
+def possible_owners(case):
+    """Active staff who could act on ``case``, by name: nobody is given a case they cannot
+    open."""
+    users = db.session.scalars(
+        sa.select(User).join(Unit, Unit.id == User.unit_id)
+        .where(User.active.is_(True), User.role.in_(CASE_HANDLERS),
+               sa.literal(case.unit.path).startswith(Unit.path))
+        .order_by(User.full_name, User.username)).all()
+    return [u for u in users if can_handle(u, case)]
+
+
+def answers_in_words(response, lang=None):
+    """(question, answer) of every closed question of ``response``, in questionnaire order
+    and in the reader's language."""
+    instrument = instrument_store.load(response.instrument_version)
+    values = {a.item_code: a.value for a in response.answers}
+    return [answer_text(instrument, item.code, values[item.code], lang)
+            for item in instrument.items if item.code in values and item.type != "text"]
