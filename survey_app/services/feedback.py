@@ -1,6 +1,7 @@
 """Comment moderation and feedback cases."""
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ from survey_app.models import (
     FeedbackCase,
     Response,
     Role,
+    ServicePoint,
     Unit,
     User,
 )
@@ -47,6 +49,43 @@ def comments_in_scope(scope, status=None, limit=200):
     if status:
         query = query.where(Comment.status == CommentStatus(status))
     return db.session.scalars(query).all()
+
+
+#: Published comments on a unit's public page, and in its (smaller) widget.
+PUBLIC_COMMENTS = 10
+WIDGET_COMMENTS = 3
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    text: str
+    date: date
+    locale: str
+    point_vi: str
+    point_en: str | None
+
+    def point(self, lang):
+        return self.point_en if lang == "en" and self.point_en else self.point_vi
+
+
+def published_comments(scope, period=None, limit=PUBLIC_COMMENTS):
+    """The newest published comments of ``scope``'s subtree, in the citizens' words.
+
+    Masked again on the way out: the moderator published what the console showed, and the
+    console shows every comment masked, even before "remove personal data"."""
+    query = (sa.select(Comment.text, Response.submitted_at, Response.locale,
+                       ServicePoint.name_vi, ServicePoint.name_en)
+             .join(Response, Response.id == Comment.response_id)
+             .join(ServicePoint, ServicePoint.id == Response.service_point_id)
+             .join(Unit, Unit.id == Response.unit_id)
+             .where(Unit.path.startswith(scope.path),
+                    Comment.status == CommentStatus.PUBLISHED)
+             .order_by(Response.submitted_at.desc(), Comment.id.desc()).limit(limit))
+    if period is not None:
+        query = query.where(Response.submitted_at >= period.start,
+                            Response.submitted_at < period.end)
+    return [PublicComment(mask_personal(text), submitted.date(), locale, point_vi, point_en)
+            for text, submitted, locale, point_vi, point_en in db.session.execute(query)]
 
 
 def negative_responses(scope, limit=200):
