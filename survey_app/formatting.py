@@ -8,13 +8,14 @@ from flask_babel import format_decimal
 DASH = "–"
 
 
-def number(value, digits=1, sign=False, locale=None):
-    """``value`` with ``digits`` decimals (thousands grouped); ``sign``: "+" before gains.
+def number(value, digits=1, sign=False, locale=None, trim=False):
+    """``value`` with ``digits`` decimals (thousands grouped); ``sign``: "+" before gains;
+    ``trim``: up to ``digits`` decimals, no trailing zeros (10 rather than 10,00).
 
     ``locale`` defaults to the reader's (Flask-Babel's current locale)."""
     if value is None:
         return DASH
-    decimals = "." + "0" * digits if digits else ""
+    decimals = "." + ("#" if trim else "0") * digits if digits else ""
     pattern = f"#,##0{decimals}"
     if sign:
         pattern = f"+{pattern};-{pattern}"

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from instruments.schema import SATISFACTION_LABELS
+from survey_app.formatting import number
 from survey_app.models import CaseStatus, Channel, CommentStatus, Role, Sector, UnitKind
 
 LABELS = {
@@ -146,8 +147,38 @@ def analysis_message(text):
     return text
 
 
+OFFICIAL_FIELDS = {"max_points": _l("Maximum"), "result": _l("Result"),
+                   "target_next_year": _l("Target")}
+
+
+def official_warning(warning):
+    """A warning about an imported official table (``official.check``), in words."""
+    def plain(value):
+        return number(value, 4, trim=True)
+
+    kind, values = warning.kind, warning.values
+    if kind == "above_max":
+        return _("The target %(target)s is above the maximum %(max)s.",
+                 target=plain(values[0]), max=plain(values[1]))
+    if kind == "below_result":
+        return _("The target %(target)s is below the last result %(result)s.",
+                 target=plain(values[0]), result=plain(values[1]))
+    how, _sep, field = kind.partition("_")
+    if field in OFFICIAL_FIELDS:
+        value, n, combined = values
+        words = {"what": OFFICIAL_FIELDS[field], "value": plain(value), "n": n,
+                 "combined": plain(combined)}
+        if how == "sum":
+            return _("%(what)s %(value)s differs from the sum of the %(n)s rows below it "
+                     "(%(combined)s).", **words)
+        return _("%(what)s %(value)s differs from the mean of the %(n)s rows below it "
+                 "(%(combined)s).", **words)
+    return warning.message
+
+
 def register(app):
     app.add_template_filter(label, "label")
     app.add_template_filter(estimate_name, "estimate_name")
     app.add_template_filter(instrument_title, "instrument_title")
     app.add_template_filter(analysis_message, "analysis_message")
+    app.add_template_filter(official_warning, "official_warning")

@@ -1,6 +1,7 @@
 """Staff view of a unit's results: indices with CIs, breakdowns, trend."""
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -10,7 +11,9 @@ from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
-from survey_app.models import Unit
+from survey_app.labels import estimate_name, label, reader_lang
+from survey_app.models import Procedure, Unit
+from survey_app.services import org
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     instruments_in_scope,
@@ -29,6 +32,23 @@ def breakdown_label(by):
         "procedure": _("Procedure"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
     }[by]
+
+
+def breakdown_names(unit, by, keys, lang):
+    """What a reader calls each breakdown key: names for units, service points and
+    procedures, words for sectors, channels and verified/open."""
+    if by == "unit":
+        names = {u.code: u.name(lang) for u in org.units_in_scope(unit)}
+    elif by == "service_point":
+        names = {f"{p.unit.code}/{p.code}": f"{p.name(lang)} · {p.unit.name(lang)}"
+                 for p in org.service_points_in_scope(unit)}
+    elif by == "procedure":
+        names = {p.code: f"{p.code} · {p.name_en if lang == 'en' and p.name_en else p.name_vi}"
+                 for p in db.session.scalars(sa.select(Procedure).where(Procedure.code.in_(keys)))}
+    else:
+        kind = {"sector": "sector", "channel": "channel", "verified": "verified"}[by]
+        names = {key: label(key, kind) for key in keys}
+    return {key: names.get(key, key) for key in keys}
 
 
 def trend_window(period, trend_by="month"):
@@ -55,18 +75,17 @@ def show_unit_results(unit_id):
         problem = _("The period must look like 2025, 2025-Q3, 2025-H1, 2025-9M or 2025-07.")
     by = request.args.get("by") if request.args.get("by") in BREAKDOWNS else None
     trend_by = "quarter" if request.args.get("trend") == "quarter" else "month"
+    lang = reader_lang()
     results = unit_results(unit, code, period, by, trend_window(period, trend_by),
-                           trend_by) if code else None
+                           trend_by, lang) if code else None
     bars = trend = None
     comparisons = period_comparisons(unit, code, period) if code else []
     if results and results.overall:
-        bars = index_bars([(e.name, e.estimate, e.ci_low, e.ci_high, enough_data(e))
+        bars = index_bars([(estimate_name(e), e.estimate, e.ci_low, e.ci_high, enough_data(e))
                            for e in ordered(results.overall) if e.level != "respondent"],
                           _("Indices with %(level)s%% confidence intervals", level=95))
         root = root_code(results.overall)
-        label = (lambda key: key) if trend_by == "quarter" else \
-            (lambda key: f"{key[5:]}/{key[2:4]}")
-        trend = trend_band([(label(d.key[0]), d.get(root).estimate, d.get(root).ci_low,
+        trend = trend_band([(d.key[0], d.get(root).estimate, d.get(root).ci_low,
                              d.get(root).ci_high) for d in results.trend],
                            _("Quarterly trend") if trend_by == "quarter" else _("Monthly trend"))
     return render_template("admin/results.html", unit=unit, codes=codes, code=code,
@@ -74,5 +93,8 @@ def show_unit_results(unit_id):
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
                            comparisons=comparisons, trend_by=trend_by,
+                           key_names=breakdown_names(unit, by, [d.key[0] for d in
+                                                                results.breakdown], lang)
+                           if results and by else {},
                            root=root_code(results.overall) if results and results.overall
                            else None), status
