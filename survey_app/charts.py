@@ -21,8 +21,8 @@ def text_width(text, size=FONT):
     return len(text) * size * GLYPH
 
 
-def _x(value, left, span):
-    return left + span * max(0.0, min(100.0, value)) / 100
+def _pct(value):
+    return f"{max(0.0, min(100.0, value)):.2f}"
 
 
 def _open(width, height, title):
@@ -82,34 +82,50 @@ def tick_text(value, step):
 
 
 def index_bars(rows, title):
-    """Horizontal bars 0-100 with CI whiskers. ``rows``: (label, estimate, low, high, ok)."""
-    left, right, height = 250, 24, 28
-    span = WIDTH - left - right
-    chars = int((left - 10) / (FONT * GLYPH))
-    total_height = 34 + height * len(rows)
-    parts = _open(WIDTH, total_height, title)
+    """Horizontal bars 0-100 with CI whiskers. ``rows``: (label, estimate, low, high, ok).
+
+    Laid out in percentages of the width, not in a viewBox: the text keeps its size and
+    the bars stretch, so the chart reads the same on a 360 px phone and a wide screen. Each
+    name stands above its bar (wrapped to two lines, the whole name in a <title>)."""
+    chars, line, bar = 44, FONT + 4, 14
+    heights = []
+    for label, *_ in rows:
+        heights.append(len(wrap(label, chars)) * line + bar + 12)
+    total_height = 26 + sum(heights)
+    parts = [f'<svg width="100%" height="{total_height}" role="img" aria-label="{escape(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg" class="chart bars">',
+             f"<title>{escape(title)}</title>",
+             # an inner box a little narrower than the chart, so that whisker caps at 0 or
+             # 100 and the end ticks stay inside
+             '<svg x="1%" width="97%" overflow="visible">']
     for tick in (0, 25, 50, 75, 100):
-        x = _x(tick, left, span)
-        parts.append(f'<line x1="{x:.1f}" y1="20" x2="{x:.1f}" y2="{total_height}" stroke="#ddd"/>'
-                     f'<text class="tick-x" x="{x:.1f}" y="14" font-size="{FONT}" '
-                     f'text-anchor="middle">{tick}</text>')
-    for i, (label, estimate, low, high, ok) in enumerate(rows):
-        y = 24 + i * height
-        shown = shorten(label, chars)
-        parts.append(f"<g><title>{escape(label)}</title>" if shown != label else "<g>")
-        parts.append(f'<text class="name" x="{left - 8}" y="{y + 15}" font-size="{FONT}" '
-                     f'text-anchor="end">{escape(shown)}</text></g>')
-        if estimate is None:
-            continue
-        colour = "#0b5cad" if ok else "#9e9e9e"
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{_x(estimate, left, span) - left:.1f}" '
-                     f'height="16" fill="{colour}" opacity="0.8"/>')
-        if low is not None:
-            x1, x2 = _x(low, left, span), _x(high, left, span)
-            parts.append(f'<line x1="{x1:.1f}" y1="{y + 12}" x2="{x2:.1f}" y2="{y + 12}" '
-                         'stroke="#000" stroke-width="1.5"/>'
-                         f'<line x1="{x1:.1f}" y1="{y + 7}" x2="{x1:.1f}" y2="{y + 17}" stroke="#000"/>'
-                         f'<line x1="{x2:.1f}" y1="{y + 7}" x2="{x2:.1f}" y2="{y + 17}" stroke="#000"/>')
+        anchor = "start" if tick == 0 else "end" if tick == 100 else "middle"
+        parts.append(f'<line x1="{tick}%" y1="20" x2="{tick}%" y2="{total_height}" '
+                     f'stroke="#ddd"/><text class="tick-x" x="{tick}%" y="14" '
+                     f'font-size="{FONT}" text-anchor="{anchor}">{tick}</text>')
+    y = 24
+    for (label, estimate, low, high, ok), height in zip(rows, heights, strict=True):
+        lines = wrap(label, chars)
+        parts.append(f"<g><title>{escape(label)}</title>" if " ".join(lines) != label
+                     else "<g>")
+        parts.append(f'<text class="name" x="0" y="{y + FONT}" font-size="{FONT}">'
+                     + "".join(f'<tspan x="0" y="{y + FONT + k * line}">{escape(row)}</tspan>'
+                               for k, row in enumerate(lines)) + "</text></g>")
+        top = y + len(lines) * line + 2
+        if estimate is not None:
+            colour = "#0b5cad" if ok else "#9e9e9e"
+            parts.append(f'<rect x="0" y="{top}" width="{_pct(estimate)}%" height="{bar}" '
+                         f'fill="{colour}" opacity="0.8"/>')
+            if low is not None:
+                x1, x2, mid = _pct(low), _pct(high), top + bar / 2
+                parts.append(f'<line x1="{x1}%" y1="{mid}" x2="{x2}%" y2="{mid}" '
+                             'stroke="#000" stroke-width="1.5"/>'
+                             f'<line x1="{x1}%" y1="{top + 2}" x2="{x1}%" y2="{top + bar - 2}" '
+                             'stroke="#000"/>'
+                             f'<line x1="{x2}%" y1="{top + 2}" x2="{x2}%" y2="{top + bar - 2}" '
+                             'stroke="#000"/>')
+        y += height
+    parts.append("</svg>")
     return _close(parts)
 
 
@@ -119,9 +135,10 @@ def trend_band(points, title, future=()):
     future = list(future)
     labels = [period_label(p[0]) for p in list(points) + future]
     label_width = max((text_width(t) for t in labels), default=0)
-    # room for half a label beyond the first and the last point, so none is clipped
+    # room for half a label beyond the first and the last point, so none is clipped, and
+    # for the y labels on both sides (a phone shows the newest side first)
     left = max(44, label_width / 2 + 4)
-    right = label_width / 2 + 4
+    right = max(34, label_width / 2 + 4)
     top, bottom, height = 10, 30, 210
     span_x, span_y = WIDTH - left - right, height - top - bottom
     known = [p for p in points if p[1] is not None]
@@ -137,7 +154,9 @@ def trend_band(points, title, future=()):
     for tick in range(int(floor // 10 * 10 + 10), 101, 10):
         parts.append(f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{WIDTH - right:.1f}" '
                      f'y2="{y(tick):.1f}" stroke="#eee"/><text class="tick-y" x="{left - 6:.1f}" '
-                     f'y="{y(tick) + 4:.1f}" font-size="{FONT}" text-anchor="end">{tick}</text>')
+                     f'y="{y(tick) + 4:.1f}" font-size="{FONT}" text-anchor="end">{tick}</text>'
+                     f'<text class="tick-y" x="{WIDTH - right + 6:.1f}" y="{y(tick) + 4:.1f}" '
+                     f'font-size="{FONT}">{tick}</text>')
     coords = [(left + i * step, p) for i, p in enumerate(points) if p[1] is not None]
     band = [f"{x:.1f},{y(p[3]):.1f}" for x, p in coords] + \
         [f"{x:.1f},{y(p[2]):.1f}" for x, p in reversed(coords)]

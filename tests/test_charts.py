@@ -116,13 +116,20 @@ def test_names_are_escaped(request_context):
     assert "<i>" not in bars
 
 
-def test_long_bar_labels_keep_the_full_name_in_a_title(request_context):
-    name = "Nơi tiếp nhận hồ sơ (chỗ ngồi chờ, chỉ dẫn, thiết bị) thuận tiện"
-    root, width, _ = parse(index_bars([(name, 85, 83, 87, True), ("Ngắn", 80, 78, 82, True)],
-                                      "Chỉ số"))
+def test_bars_keep_their_text_size_and_wrap_long_names(request_context):
+    """In percentages, not a viewBox: on a phone the names stay 12 px, the bars shrink."""
+    name = ("Nơi tiếp nhận hồ sơ (chỗ ngồi chờ, chỉ dẫn, thiết bị) thuận tiện, sạch sẽ, "
+            "có nước uống, có chỗ để xe và có người hướng dẫn tận tình")
+    root = ET.fromstring(str(index_bars([(name, 85, 83, 87, True), ("Ngắn", 80, 78, 82, True)],
+                                        "Chỉ số")))
+    assert root.get("viewBox") is None and root.get("width") == "100%"
     labels = texts(root, "name")
-    assert name not in [spans(t)[0][2] for t in labels]
+    lines = spans(labels[0])
+    assert len(lines) == 2 and all(len(text) <= 44 for _, _, text in lines)
+    assert lines[-1][2].endswith("…")
     assert name in {t.text for t in root.iter(f"{SVG}title")}
-    for label in labels:
-        x, _, text = spans(label)[0]
-        assert x - text_width(text, float(label.get("font-size"))) >= 0, text
+    assert [spans(t)[0][2] for t in labels][1] == "Ngắn"
+    widths = [r.get("width") for r in root.iter(f"{SVG}rect")]
+    assert widths == ["85.00%", "80.00%"]
+    tops = [float(spans(t)[0][1]) for t in labels]
+    assert tops[1] - tops[0] >= 2 * 16 + 14  # the second name starts below the first bar

@@ -45,14 +45,26 @@ def require(roles):
         abort(403)
 
 
+STATUSES = ("new", "published", "hidden", "abusive")
+
+
+def listing_args():
+    """The comments list's filter and page, as given (bad values dropped), for links back."""
+    status = request.args.get("status") or None
+    return {"status": status if status in STATUSES else None,
+            "page": request.args.get("page", type=int)}
+
+
 @bp.route("/comments")
 @login_required
 def list_comments():
     status = request.args.get("status") or None
-    if status and status not in ("new", "published", "hidden", "abusive"):
+    if status and status not in STATUSES:
         abort(404)
+    listing = feedback.comments_page(current_user.unit, status,
+                                     request.args.get("page", 1, type=int))
     return render_template("admin/comments.html", status=status, confirm=ConfirmForm(),
-                           comments=feedback.comments_in_scope(current_user.unit, status),
+                           listing=listing, statuses=STATUSES,
                            negative=feedback.negative_responses(current_user.unit, 50),
                            mask=feedback.mask_personal, can_moderate=current_user.role in MODERATORS,
                            can_handle=current_user.role in CASE_HANDLERS)
@@ -70,7 +82,7 @@ def moderate_comment(comment_id, action):
     audit.record(current_user, f"comment.{action}", comment)
     db.session.commit()
     flash(_("Comment updated."), "ok")
-    return redirect(url_for("admin.list_comments"))
+    return redirect(url_for("admin.list_comments", **listing_args()))
 
 
 @bp.post("/responses/<int:response_id>/case")

@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from survey_app import clock
 from survey_app.extensions import db
-from survey_app.labels import answer_text
+from survey_app.labels import answer_text, reader_lang
 from survey_app.models import (
     Answer,
     CaseStatus,
@@ -42,13 +43,58 @@ def mask_personal(text):
     return text
 
 
-def comments_in_scope(scope, status=None, limit=200):
-    query = (sa.select(Comment).join(Response).join(Unit, Unit.id == Response.unit_id)
-             .where(Unit.path.startswith(scope.path))
-             .order_by(Response.submitted_at.desc()).limit(limit))
+#: Comments per page in the console.
+COMMENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CommentsPage:
+    comments: list
+    page: int      # 1-based, within 1..pages
+    pages: int
+    total: int
+
+
+def comments_page(scope, status=None, page=1, per_page=COMMENTS_PER_PAGE):
+    """One page of the comments of ``scope``'s subtree, newest first; a page number out of
+    range gives the nearest real page."""
+    where = [Unit.path.startswith(scope.path)]
     if status:
-        query = query.where(Comment.status == CommentStatus(status))
-    return db.session.scalars(query).all()
+        where.append(Comment.status == CommentStatus(status))
+    total = db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).join(Response, Response.id == Comment.response_id)
+        .join(Unit, Unit.id == Response.unit_id).where(*where))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    comments = db.session.scalars(
+        sa.select(Comment).join(Response, Response.id == Comment.response_id)
+        .join(Unit, Unit.id == Response.unit_id).where(*where)
+        .options(selectinload(Comment.response).selectinload(Response.service_point)
+                 .selectinload(ServicePoint.unit))
+        .order_by(Response.submitted_at.desc(), Comment.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return CommentsPage(comments, page, pages, total)
+
+
+def negative_responses(scope, limit=50):
+    """Recent responses with an answer 1-2 to any 5-level item, with the questions so
+    answered in the reader's language: [(response, [question, ...])]."""
+    responses = db.session.scalars(
+        sa.select(Response).join(Unit, Unit.id == Response.unit_id)
+        .where(Unit.path.startswith(scope.path),
+               Response.id.in_(sa.select(Answer.response_id).where(Answer.value <= 2)))
+        .options(selectinload(Response.answers), selectinload(Response.instrument_version),
+                 selectinload(Response.service_point).selectinload(ServicePoint.unit))
+        .order_by(Response.submitted_at.desc()).limit(limit)
+    ).all()
+    lang = reader_lang()
+    listed = []
+    for response in responses:
+        instrument = instrument_store.load(response.instrument_version)
+        low = {a.item_code for a in response.answers if a.value is not None and a.value <= 2}
+        listed.append((response, [item.label(lang) for item in instrument.scored_items
+                                  if item.code in low]))
+    return listed
 
 
 #: Published comments on a unit's public page, and in its (smaller) widget.
@@ -86,16 +132,6 @@ def published_comments(scope, period=None, limit=PUBLIC_COMMENTS):
                             Response.submitted_at < period.end)
     return [PublicComment(mask_personal(text), submitted.date(), locale, point_vi, point_en)
             for text, submitted, locale, point_vi, point_en in db.session.execute(query)]
-
-
-def negative_responses(scope, limit=200):
-    """Recent responses with an answer 1-2 to any 5-level item."""
-    return db.session.scalars(
-        sa.select(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(scope.path),
-               Response.id.in_(sa.select(Answer.response_id).where(Answer.value <= 2)))
-        .order_by(Response.submitted_at.desc()).limit(limit)
-    ).all()
 
 
 def moderate(comment, action):

@@ -1,42 +1,15 @@
 """Every word of the console in the reader's language: labels for codes, instrument names,
 and one decimal separator per page."""
 import re
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import numpy as np
 import pytest
 
-from survey_app.extensions import db
 from survey_app.formatting import number, p_value, signed
 from survey_app.labels import analysis_message, label
-from survey_app.models import Answer, Channel, Comment, Role, UnitKind
-from survey_app.services import instrument_store
+from survey_app.models import Role, UnitKind
 from survey_app.services.official import Warning
-
-ITEMS = ("access", "procedures", "staff", "results", "feedback", "overall")
-
-
-def add_responses(point, n, start, days, seed, level=0.8):
-    """``n`` responses to ``point`` spread over ``days`` days from ``start`` (fixed dates)."""
-    from survey_app.models import Response
-
-    rng = np.random.default_rng(seed)
-    version = instrument_store.latest_version(point.instrument_code)
-    for i in range(n):
-        channel = (Channel.QR, Channel.KIOSK, Channel.INVITATION)[i % 3]
-        response = Response(client_uuid=uuid.uuid4(), instrument_version_id=version.id,
-                            service_point_id=point.id, unit_id=point.unit_id, channel=channel,
-                            verified=channel == Channel.INVITATION, locale="vi",
-                            submitted_at=start + timedelta(days=float(rng.uniform(0, days))),
-                            stratum=str(point.sector), weight=1.0)
-        for item in ITEMS:
-            response.answers.append(Answer(item_code=item, value=int(
-                5 if rng.random() < level else rng.integers(1, 4))))
-        if i % 10 == 0:
-            response.comment = Comment(text=f"Góp ý {i}")
-        db.session.add(response)
-    db.session.commit()
+from tests.admin.helpers import add_responses
 
 
 @pytest.fixture
