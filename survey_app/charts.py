@@ -87,7 +87,8 @@ def index_bars(rows, title):
     Laid out in percentages of the width, not in a viewBox: the text keeps its size and
     the bars stretch, so the chart reads the same on a 360 px phone and a wide screen. Each
     name stands above its bar (wrapped to two lines, the whole name in a <title>)."""
-    chars, line, bar = 44, FONT + 4, 14
+    size, chars, bar = 14, 38, 14  # 38 characters of 14 px fit a 360 px phone
+    line = size + 4
     heights = []
     for label, *_ in rows:
         heights.append(len(wrap(label, chars)) * line + bar + 12)
@@ -108,8 +109,8 @@ def index_bars(rows, title):
         lines = wrap(label, chars)
         parts.append(f"<g><title>{escape(label)}</title>" if " ".join(lines) != label
                      else "<g>")
-        parts.append(f'<text class="name" x="0" y="{y + FONT}" font-size="{FONT}">'
-                     + "".join(f'<tspan x="0" y="{y + FONT + k * line}">{escape(row)}</tspan>'
+        parts.append(f'<text class="name" x="0" y="{y + size}" font-size="{size}">'
+                     + "".join(f'<tspan x="0" y="{y + size + k * line}">{escape(row)}</tspan>'
                                for k, row in enumerate(lines)) + "</text></g>")
         top = y + len(lines) * line + 2
         if estimate is not None:
@@ -212,11 +213,13 @@ def drivers_chart(drivers, title, x_title, y_title):
                             max(5.0, max(d.ci_high for d in known)))
     y_low, y_high = min(y_ticks[0], min(d.ci_low for d in known)), \
         max(y_ticks[-1], max(d.ci_high for d in known))
-    x_ticks, x_step = ticks(min(d.performance for d in known) - 3, 100, 5)
-    x_low = min(x_ticks[0], min(d.performance for d in known) - 1)
+    # the performance axis spans the factors (not 0-100), so that close factors separate
+    worst, best = min(d.performance for d in known), max(d.performance for d in known)
+    x_ticks, x_step = ticks(worst - 1, min(100.0, best + 1), 5)
+    x_low, x_high = min(x_ticks[0], worst - 0.5), max(x_ticks[-1], best + 0.5)
 
     def x(p):
-        return plot_left + (plot_right - plot_left) * (p - x_low) / max(100 - x_low, 1e-9)
+        return plot_left + (plot_right - plot_left) * (p - x_low) / max(x_high - x_low, 1e-9)
 
     def y(i):
         return top + (bottom - top) * (y_high - i) / max(y_high - y_low, 1e-9)

@@ -15,6 +15,7 @@ from survey_app.models import (
     Comment,
     CommentStatus,
     FeedbackCase,
+    Instrument,
     Response,
     Role,
     ServicePoint,
@@ -76,13 +77,25 @@ def comments_page(scope, status=None, page=1, per_page=COMMENTS_PER_PAGE):
     return CommentsPage(comments, page, pages, total)
 
 
+def scored_item_codes():
+    """Codes of the 5-level items of every stored questionnaire (a yes/no "0" or a choice
+    "2" is not a dissatisfied answer)."""
+    codes = set()
+    for code in db.session.scalars(sa.select(Instrument.code)):
+        current = instrument_store.current_version(code)
+        if current is not None:
+            codes.update(item.code for item in current[1].scored_items)
+    return codes
+
+
 def negative_responses(scope, limit=50):
     """Recent responses with an answer 1-2 to any 5-level item, with the questions so
     answered in the reader's language: [(response, [question, ...])]."""
+    low = sa.select(Answer.response_id).where(Answer.value.between(1, 2),
+                                              Answer.item_code.in_(scored_item_codes()))
     responses = db.session.scalars(
         sa.select(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(scope.path),
-               Response.id.in_(sa.select(Answer.response_id).where(Answer.value <= 2)))
+        .where(Unit.path.startswith(scope.path), Response.id.in_(low))
         .options(selectinload(Response.answers), selectinload(Response.instrument_version),
                  selectinload(Response.service_point).selectinload(ServicePoint.unit))
         .order_by(Response.submitted_at.desc()).limit(limit)
@@ -193,9 +206,10 @@ def possible_owners(case):
 
 
 def answers_in_words(response, lang=None):
-    """(question, answer) of every closed question of ``response``, in questionnaire order
-    and in the reader's language."""
+    """(question, answer, dissatisfied) of every closed question of ``response``, in
+    questionnaire order and in the reader's language."""
     instrument = instrument_store.load(response.instrument_version)
     values = {a.item_code: a.value for a in response.answers}
-    return [answer_text(instrument, item.code, values[item.code], lang)
+    return [(*answer_text(instrument, item.code, values[item.code], lang),
+             item.scored and values[item.code] is not None and values[item.code] <= 2)
             for item in instrument.items if item.code in values and item.type != "text"]

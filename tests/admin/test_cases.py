@@ -47,7 +47,7 @@ def test_the_case_shows_answers_in_words_in_the_readers_language(client, case_se
     html = client.get(url).data.decode()
     assert "access=1" not in html and "extra_request=1" not in html
     assert "Nơi tiếp nhận hồ sơ (chỗ ngồi chờ, chỉ dẫn, thiết bị) thuận tiện" in html
-    assert "Rất không hài lòng" in html          # access = 1
+    assert '<dd class="error">Rất không hài lòng</dd>' in html  # access = 1, marked
     assert "Không áp dụng" in html               # feedback: not applicable
     assert "Có ai yêu cầu Ông/Bà nộp thêm giấy tờ" in html
     assert "1 lần" in html                       # trips = 1

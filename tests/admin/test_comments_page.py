@@ -52,3 +52,21 @@ def test_moderating_returns_to_the_same_page_and_filter(client, login, make_user
                         data={"csrf_token": csrf_from(page.data)})
     assert reply.status_code == 302
     assert reply.headers["Location"].endswith("/admin/comments?status=hidden&page=2")
+
+
+def test_only_dissatisfied_answers_count_as_negative(client, login, make_user, make_unit,
+                                                     make_service_point):
+    """A "No" to a yes/no question or "2 trips" is stored as 0 or 2, not as dissatisfaction."""
+    from survey_app.models import Response
+    from tests.public.helpers import ANSWERS, form_post
+
+    ward = make_unit(code="W2", kind="ward")
+    point = make_service_point(unit=ward)
+    form_post(client, f"/s/{point.current_token.token}",
+              answers=dict(ANSWERS, extra_request="0", trips="2"))
+    form_post(client, f"/s/{point.current_token.token}", answers=dict(ANSWERS, staff="2"))
+    content, unhappy = db.session.scalars(sa.select(Response).order_by(Response.id)).all()
+    login(make_user(role=Role.UNIT_MANAGER, unit=ward))
+    html = client.get("/admin/comments").data.decode()
+    assert f"/admin/responses/{content.id}/case" not in html
+    assert f"/admin/responses/{unhappy.id}/case" in html
