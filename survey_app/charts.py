@@ -244,19 +244,24 @@ def drivers_chart(drivers, title, x_title, y_title):
                  f'<text x="14" y="{(top + bottom) / 2:.1f}" font-size="{FONT}" '
                  f'transform="rotate(-90 14 {(top + bottom) / 2:.1f})" '
                  f'text-anchor="middle">{escape(y_title)}</text>')
+    # Numbered by importance (the table's order), so that a phone showing only the plot
+    # still tells the points apart.
+    rank = {id(d): n for n, d in enumerate(sorted(known, key=lambda d: -d.importance), 1)}
     order = sorted(known, key=lambda d: y(d.importance))
     slots = spread([y(d.importance) - line / 2 for d in order], label_gap, top + FONT,
                    height - label_gap)
     for d, slot in zip(order, slots, strict=True):
         px, py = x(d.performance), y(d.importance)
-        rows = wrap(d.name, chars)
+        rows = wrap(f"{rank[id(d)]}. {d.name}", chars)
         middle = slot + (len(rows) - 1) * line / 2 - FONT / 3
         parts.append(f"<g><title>{escape(d.name)}</title>"
                      f'<line x1="{px:.1f}" y1="{y(d.ci_low):.1f}" x2="{px:.1f}" '
                      f'y2="{y(d.ci_high):.1f}" stroke="#0b5cad"/>'
-                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="5" fill="#0b5cad"/>'
                      f'<polyline fill="none" stroke="#777" stroke-width="0.8" points="'
-                     f'{px + 6:.1f},{py:.1f} {names_left - 4:.1f},{middle:.1f}"/>'
+                     f'{px + 9:.1f},{py:.1f} {names_left - 4:.1f},{middle:.1f}"/>'
+                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="9" fill="#0b5cad"/>'
+                     f'<text x="{px:.1f}" y="{py + 4:.1f}" font-size="11" font-weight="700" '
+                     f'fill="#fff" text-anchor="middle">{rank[id(d)]}</text>'
                      f'<text class="name" x="{names_left}" y="{slot:.1f}" font-size="{FONT}">'
                      + "".join(f'<tspan x="{names_left}" y="{slot + k * line:.1f}">'
                                f"{escape(row)}</tspan>" for k, row in enumerate(rows))

@@ -102,6 +102,7 @@ def test_drivers_chart_has_ticks_and_separate_names(request_context):
     boxes.sort()
     for (_, bottom), (top, _) in zip(boxes, boxes[1:], strict=False):
         assert top >= bottom, "two factor names overlap"
+    assert [spans(n)[0][2].split(".")[0] for n in names] == ["1", "2", "3", "4", "5"]
     long_name = drivers[-1].name
     shown = " ".join(line[2] for name in names for line in spans(name))
     assert long_name not in shown and "…" in shown

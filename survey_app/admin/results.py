@@ -1,7 +1,6 @@
 """Staff view of a unit's results: indices with CIs, breakdowns, trend."""
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,11 +10,11 @@ from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
-from survey_app.labels import estimate_name, label, reader_lang
-from survey_app.models import Procedure, Unit
-from survey_app.services import org
+from survey_app.labels import estimate_name, reader_lang
+from survey_app.models import Unit
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
+    breakdown_names,
     instruments_in_scope,
     ordered,
     period_comparisons,
@@ -32,23 +31,6 @@ def breakdown_label(by):
         "procedure": _("Procedure"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
     }[by]
-
-
-def breakdown_names(unit, by, keys, lang):
-    """What a reader calls each breakdown key: names for units, service points and
-    procedures, words for sectors, channels and verified/open."""
-    if by == "unit":
-        names = {u.code: u.name(lang) for u in org.units_in_scope(unit)}
-    elif by == "service_point":
-        names = {f"{p.unit.code}/{p.code}": f"{p.name(lang)} · {p.unit.name(lang)}"
-                 for p in org.service_points_in_scope(unit)}
-    elif by == "procedure":
-        names = {p.code: f"{p.code} · {p.name_en if lang == 'en' and p.name_en else p.name_vi}"
-                 for p in db.session.scalars(sa.select(Procedure).where(Procedure.code.in_(keys)))}
-    else:
-        kind = {"sector": "sector", "channel": "channel", "verified": "verified"}[by]
-        names = {key: label(key, kind) for key in keys}
-    return {key: names.get(key, key) for key in keys}
 
 
 def trend_window(period, trend_by="month"):

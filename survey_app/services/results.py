@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from analysis.compare import adjust, compare, rank_intervals
 from analysis.publication import enough_data
 from survey_app.extensions import db
-from survey_app.labels import estimate_name, reader_lang
-from survey_app.models import Response, ServicePoint, Unit
+from survey_app.labels import estimate_name, label, reader_lang
+from survey_app.models import Procedure, Response, ServicePoint, Unit
+from survey_app.services import org
 from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
 from survey_app.services.periods import Period, previous_period, same_period_last_year
 
@@ -61,6 +62,23 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None, tren
         if len(window.weights):
             trend = tuple(analyze_scope(window, by=(trend_by,)).domains)
     return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n)
+
+
+def breakdown_names(unit, by, keys, lang):
+    """What a reader calls each breakdown key: names for units, service points and
+    procedures, words for sectors, channels and verified/open."""
+    if by == "unit":
+        names = {u.code: u.name(lang) for u in org.units_in_scope(unit)}
+    elif by == "service_point":
+        names = {f"{p.unit.code}/{p.code}": f"{p.name(lang)} · {p.unit.name(lang)}"
+                 for p in org.service_points_in_scope(unit)}
+    elif by == "procedure":
+        names = {p.code: f"{p.code} · {p.name_en if lang == 'en' and p.name_en else p.name_vi}"
+                 for p in db.session.scalars(sa.select(Procedure).where(Procedure.code.in_(keys)))}
+    else:
+        kind = {"sector": "sector", "channel": "channel", "verified": "verified"}[by]
+        names = {key: label(key, kind) for key in keys}
+    return {key: names.get(key, key) for key in keys}
 
 
 def root_code(domain_result):
