@@ -58,7 +58,7 @@ def create_app(config=None):
     login.login_message = None
     limiter.init_app(app)
 
-    from survey_app import errors, formatting, public, security
+    from survey_app import errors, formatting, labels, public, security
     from survey_app.admin import bp as admin_bp
     from survey_app.api import bp as api_bp
 
@@ -67,6 +67,7 @@ def create_app(config=None):
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
     formatting.register(app)
+    labels.register(app)
     security.register(app)
     csrf.exempt(api_bp)
 

@@ -56,6 +56,9 @@ class Config:
     #: Requests larger than this are refused (bytes).
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
 
+    #: A fixed "today" (a ``datetime.date``) for tests; None: the real date in TIMEZONE.
+    TODAY = None
+
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
     LANGUAGES = ("vi", "en")

@@ -73,7 +73,7 @@ def test_import_from_the_console_and_the_target_table(client, login, make_user, 
     assert reply.status_code == 302
     html = client.get(f"/admin/units/{city.id}/targets").data.decode()
     assert "86,49" in html and "88,00" in html and "TTPVHCC" in html
-    assert "above the maximum" in html  # 120 > 100 is flagged
+    assert "Chỉ tiêu 120 cao hơn điểm tối đa 100." in html  # flagged, in Vietnamese
     assert "Xác suất đạt chỉ tiêu" in html
 
 

@@ -5,26 +5,39 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from survey_app import clock
 from survey_app.admin import bp
 from survey_app.admin.access import in_scope
 from survey_app.admin.forms import ConfirmForm
 from survey_app.choices import choice_list
 from survey_app.extensions import db
-from survey_app.models import CaseStatus, Comment, FeedbackCase, Response, Role, User
+from survey_app.labels import choices
+from survey_app.models import Comment, FeedbackCase, Response
 from survey_app.services import audit, feedback
+from survey_app.services.feedback import CASE_HANDLERS, MODERATORS
 
-MODERATORS = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
-CASE_HANDLERS = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER})
 ACTIONS = ("publish", "hide", "abusive", "mask")
 
 
 class CaseForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=choice_list((s.value, s.value) for s in CaseStatus))
+    status = SelectField(_l("Status"), choices=choice_list(choices("case_status")))
     owner_id = SelectField(_l("Owner"), coerce=int)
     deadline = DateField(_l("Deadline"), validators=[DataRequired()])
     reply = TextAreaField(_l("Reply to the citizen"), validators=[Optional(), Length(max=4000)])
+
+    def __init__(self, *args, kept_deadline=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_deadline = kept_deadline
+
+    def validate_deadline(self, field):
+        # A case already overdue keeps its missed deadline on record while it is answered;
+        # a deadline set now must be today or later.
+        today = clock.today()
+        if field.data < today and field.data != self.kept_deadline:
+            raise ValidationError(_("The deadline cannot be before today (%(today)s).",
+                                    today=today.strftime("%d/%m/%Y")))
 
 
 def require(roles):
@@ -32,14 +45,26 @@ def require(roles):
         abort(403)
 
 
+STATUSES = ("new", "published", "hidden", "abusive")
+
+
+def listing_args():
+    """The comments list's filter and page, as given (bad values dropped), for links back."""
+    status = request.args.get("status") or None
+    return {"status": status if status in STATUSES else None,
+            "page": request.args.get("page", type=int)}
+
+
 @bp.route("/comments")
 @login_required
 def list_comments():
     status = request.args.get("status") or None
-    if status and status not in ("new", "published", "hidden", "abusive"):
+    if status and status not in STATUSES:
         abort(404)
+    listing = feedback.comments_page(current_user.unit, status,
+                                     request.args.get("page", 1, type=int))
     return render_template("admin/comments.html", status=status, confirm=ConfirmForm(),
-                           comments=feedback.comments_in_scope(current_user.unit, status),
+                           listing=listing, statuses=STATUSES,
                            negative=feedback.negative_responses(current_user.unit, 50),
                            mask=feedback.mask_personal, can_moderate=current_user.role in MODERATORS,
                            can_handle=current_user.role in CASE_HANDLERS)
@@ -57,7 +82,7 @@ def moderate_comment(comment_id, action):
     audit.record(current_user, f"comment.{action}", comment)
     db.session.commit()
     flash(_("Comment updated."), "ok")
-    return redirect(url_for("admin.list_comments"))
+    return redirect(url_for("admin.list_comments", **listing_args()))
 
 
 @bp.post("/responses/<int:response_id>/case")
@@ -88,10 +113,9 @@ def edit_case(case_id):
     case = db.session.get(FeedbackCase, case_id)
     if case is None or not in_scope(case.unit):
         abort(404)
-    form = CaseForm(obj=case)
-    staff = [u for u in db.session.scalars(db.select(User).where(User.active.is_(True)))
-             if u.unit.is_within(current_user.unit) or current_user.unit.is_within(u.unit)]
-    form.owner_id.choices = choice_list((u.id, u.full_name or u.username) for u in staff)
+    form = CaseForm(obj=case, kept_deadline=case.deadline)
+    form.owner_id.choices = choice_list((u.id, u.full_name or u.username)
+                                        for u in feedback.possible_owners(case))
     if request.method == "POST":
         require(CASE_HANDLERS)
         if form.validate_on_submit():
@@ -103,5 +127,7 @@ def edit_case(case_id):
             return redirect(url_for("admin.list_cases"))
     return render_template("admin/case.html", case=case, form=form,
                            can_edit=current_user.role in CASE_HANDLERS,
+                           answers=feedback.answers_in_words(case.response)
+                           if case.response else [],
                            point=case.response.service_point if case.response else None), \
         400 if form.errors else 200

@@ -3,11 +3,10 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from markupsafe import Markup, escape
 
 from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
-from survey_app.charts import trend_band
+from survey_app.charts import drivers_chart, trend_band
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.services.insights import unit_insights, what_if
@@ -17,43 +16,6 @@ MODEL_NAMES = {"ets": _l("exponential smoothing with a damped trend"),
                "ar1": _l("AR(1), reverting to the level"),
                "sarima": _l("seasonal ARIMA"),
                "naive": _l("last value")}
-
-
-def drivers_chart(drivers, title):
-    """Importance (points) against performance (index): fix the top-left first."""
-    width, height, left, bottom = 640, 320, 50, 40
-    known = [d for d in drivers if d.performance is not None]
-    if not known:
-        return None
-    top = max(5.0, max(d.ci_high for d in known) + 2)
-    floor = min(0.0, min(d.ci_low for d in known) - 2)
-    low_perf = min(d.performance for d in known) - 5
-
-    def x(p):
-        return left + (width - left - 10) * (p - low_perf) / max(100 - low_perf, 1e-9)
-
-    def y(i):
-        return (height - bottom - 5) * (top - i) / (top - floor) + 5
-
-    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg" class="chart" width="100%"><title>'
-             f'{escape(title)}</title>',
-             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width}" y2="{y(0):.1f}" stroke="#999"/>'
-             f'<text x="{left - 4}" y="{y(0) + 4:.1f}" font-size="10" text-anchor="end">0</text>',
-             f'<line x1="{left}" y1="0" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
-             f'<text x="{width / 2}" y="{height - 8}" font-size="11" text-anchor="middle">'
-             f'{escape(_("Performance (index)"))}</text>',
-             f'<text x="12" y="{(height - bottom) / 2}" font-size="11" transform="rotate(-90 12 '
-             f'{(height - bottom) / 2})" text-anchor="middle">{escape(_("Importance (points)"))}'
-             '</text>']
-    for d in known:
-        parts.append(f'<line x1="{x(d.performance):.1f}" y1="{y(d.ci_low):.1f}" '
-                     f'x2="{x(d.performance):.1f}" y2="{y(d.ci_high):.1f}" stroke="#0b5cad"/>'
-                     f'<circle cx="{x(d.performance):.1f}" cy="{y(d.importance):.1f}" r="5" '
-                     f'fill="#0b5cad"/><text x="{x(d.performance) + 8:.1f}" '
-                     f'y="{y(d.importance) + 4:.1f}" font-size="11">{escape(d.name[:30])}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text part above went through escape()
 
 
 @bp.route("/units/<int:unit_id>/insights")
@@ -94,14 +56,16 @@ def show_insights(unit_id):
             status = 400
     trend = None
     if insights:
-        points = [(h.label[2:], h.estimate, h.ci_low, h.ci_high) for h in insights.history]
+        points = [(h.label, h.estimate, h.ci_low, h.ci_high) for h in insights.history]
         f = insights.forecast
-        future = list(zip((label[2:] for label in insights.future), f.mean, f.low, f.high,
+        future = list(zip(insights.future, f.mean, f.low, f.high,
                           strict=True)) if f is not None and f.model else []
         trend = trend_band(points, _("Monthly series and forecast") if by == "month"
                            else _("Quarterly series and forecast"), future)
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
                            model_names=MODEL_NAMES,
                            insights=insights, trend=trend, scenario=scenario, chance=chance,
-                           chart=drivers_chart(insights.drivers, _("Key drivers"))
+                           chart=drivers_chart(insights.drivers, _("Key drivers"),
+                                               _("Performance (index)"),
+                                               _("Importance (points)"))
                            if insights else None), status

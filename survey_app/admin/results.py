@@ -10,9 +10,11 @@ from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
+from survey_app.labels import estimate_name, reader_lang
 from survey_app.models import Unit
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
+    breakdown_names,
     instruments_in_scope,
     ordered,
     period_comparisons,
@@ -55,18 +57,17 @@ def show_unit_results(unit_id):
         problem = _("The period must look like 2025, 2025-Q3, 2025-H1, 2025-9M or 2025-07.")
     by = request.args.get("by") if request.args.get("by") in BREAKDOWNS else None
     trend_by = "quarter" if request.args.get("trend") == "quarter" else "month"
+    lang = reader_lang()
     results = unit_results(unit, code, period, by, trend_window(period, trend_by),
-                           trend_by) if code else None
+                           trend_by, lang) if code else None
     bars = trend = None
     comparisons = period_comparisons(unit, code, period) if code else []
     if results and results.overall:
-        bars = index_bars([(e.name, e.estimate, e.ci_low, e.ci_high, enough_data(e))
+        bars = index_bars([(estimate_name(e), e.estimate, e.ci_low, e.ci_high, enough_data(e))
                            for e in ordered(results.overall) if e.level != "respondent"],
                           _("Indices with %(level)s%% confidence intervals", level=95))
         root = root_code(results.overall)
-        label = (lambda key: key) if trend_by == "quarter" else \
-            (lambda key: f"{key[5:]}/{key[2:4]}")
-        trend = trend_band([(label(d.key[0]), d.get(root).estimate, d.get(root).ci_low,
+        trend = trend_band([(d.key[0], d.get(root).estimate, d.get(root).ci_low,
                              d.get(root).ci_high) for d in results.trend],
                            _("Quarterly trend") if trend_by == "quarter" else _("Monthly trend"))
     return render_template("admin/results.html", unit=unit, codes=codes, code=code,
@@ -74,5 +75,8 @@ def show_unit_results(unit_id):
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
                            comparisons=comparisons, trend_by=trend_by,
+                           key_names=breakdown_names(unit, by, [d.key[0] for d in
+                                                                results.breakdown], lang)
+                           if results and by else {},
                            root=root_code(results.overall) if results and results.overall
                            else None), status

@@ -14,6 +14,7 @@ from survey_app.admin.access import in_scope, manager_required, require_in_scope
 from survey_app.admin.forms import ConfirmForm
 from survey_app.choices import choice_list
 from survey_app.extensions import db
+from survey_app.labels import choices
 from survey_app.models import AuditLog, Role, Unit, User
 from survey_app.services import audit, lockout, org
 
@@ -70,7 +71,7 @@ def user_in_scope(user_id):
 @manager_required
 def list_users():
     form = UserForm()
-    form.role.choices = choice_list((r.value, r.value) for r in roles_for(current_user))
+    form.role.choices = choice_list(choices("role", roles_for(current_user)))
     form.unit_id.choices = choice_list((u.id, f"{u.code} — {u.name_vi}")
                                        for u in org.units_in_scope(current_user.unit))
     status = 200

@@ -20,6 +20,7 @@ from survey_app.admin.access import manager_required, require_in_scope
 from survey_app.admin.forms import ApiKeyForm, ConfirmForm, LoginForm, ServicePointForm, UnitForm
 from survey_app.choices import choice_list
 from survey_app.extensions import db, limiter
+from survey_app.labels import reader_lang
 from survey_app.models import ApiKey, Sector, ServicePoint, Unit, UnitKind, User
 from survey_app.services import audit, lockout, org, qr
 
@@ -87,7 +88,8 @@ def list_units():
 def unit_form_choices(form, unit=None):
     candidates = [u for u in org.units_in_scope(current_user.unit)
                   if unit is None or not u.is_within(unit)]
-    form.parent_id.choices = choice_list((u.id, f"{u.code} — {u.name_vi}") for u in candidates)
+    form.parent_id.choices = choice_list((u.id, f"{u.code} — {u.name(reader_lang())}")
+                                        for u in candidates)
     if unit is not None and unit.id == current_user.unit.id:
         # One's own top unit cannot be moved out of one's scope.
         form.parent_id.choices = choice_list([(unit.parent_id or 0, "—")])
@@ -152,7 +154,7 @@ def list_service_points():
 
 
 def point_form_choices(form):
-    form.unit_id.choices = choice_list((u.id, f"{u.code} — {u.name_vi}")
+    form.unit_id.choices = choice_list((u.id, f"{u.code} — {u.name(reader_lang())}")
                                        for u in org.units_in_scope(current_user.unit))
 
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app import clock
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -36,4 +37,4 @@ class FeedbackCase(Base):
     @property
     def overdue(self):
         return self.status in (CaseStatus.OPEN, CaseStatus.IN_PROGRESS) and \
-            self.deadline < date.today()
+            self.deadline < clock.today()

@@ -7,6 +7,7 @@ from analysis.publication import enough_data
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.public import bp
+from survey_app.services.feedback import WIDGET_COMMENTS, published_comments
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import estimate_json, public_results
 
@@ -41,6 +42,7 @@ def show_unit_results(unit_code):
     unit, period = unit_and_period(unit_code)
     return render_template("public/results.html", unit=unit, period=period,
                            sections=sections(public_results(unit, period)),
+                           comments=published_comments(unit, period),
                            enough_data=enough_data)
 
 
@@ -49,6 +51,7 @@ def show_unit_widget(unit_code):
     unit, period = unit_and_period(unit_code)
     response = render_template("public/widget.html", unit=unit, period=period,
                                sections=sections(public_results(unit, period)),
+                               comments=published_comments(unit, period, WIDGET_COMMENTS),
                                enough_data=enough_data)
     return response, 200, {"Content-Security-Policy": "frame-ancestors *"}
 
@@ -66,6 +69,8 @@ def unit_results_json(unit_code):
                      "estimates": [estimate_json(e) for e in r.overall.estimates
                                    if e.level != "item"] if r.overall else []}
                     for r in public_results(unit, period)],
+        "comments": [{"text": c.text, "date": c.date.isoformat(), "service_point": c.point_vi}
+                     for c in published_comments(unit, period)],
     }
     response = jsonify(payload)
     response.headers["Access-Control-Allow-Origin"] = "*"

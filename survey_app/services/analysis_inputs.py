@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from analysis import CIMethod, contrasts_for, estimate_indices, make_design
 from survey_app.extensions import db
+from survey_app.labels import reader_lang
 from survey_app.models import (
     Answer,
     Instrument,
@@ -54,15 +55,18 @@ def stream_rows(scope, version_ids, start, end):
 
 
 def load_scope(scope, instrument_code, start: datetime | None = None,
-               end: datetime | None = None):
-    """Every response to ``instrument_code`` (all versions) in the subtree of ``scope``."""
+               end: datetime | None = None, lang: str | None = None):
+    """Every response to ``instrument_code`` (all versions) in the subtree of ``scope``.
+
+    The estimates of its analysis are named in ``lang`` (default: the reader's language,
+    or the one forced around a report)."""
     version_ids = db.session.scalars(
         sa.select(InstrumentVersion.id).join(Instrument).where(Instrument.code == instrument_code)
     ).all()
     current = instrument_store.current_version(instrument_code)
     if current is None:
         raise ValueError(f"instrument '{instrument_code}' is not loaded")
-    contrasts = contrasts_for(current[1])
+    contrasts = contrasts_for(current[1], lang or reader_lang())
     column = {code: k for k, code in enumerate(contrasts.items)}
     ids, items, values, meta = [], [], [], {}
     for row in stream_rows(scope, version_ids, start, end):

@@ -25,11 +25,16 @@ TOLERANCE = 0.011  # published figures are rounded to 2 decimals
 
 @dataclass(frozen=True)
 class Warning:
+    """``message`` is English (the CLI prints it); ``kind`` and ``values`` let a page say
+    it in the reader's language (``labels.official_warning``)."""
+
     index: str
     place: str
     year: int
     code: str
     message: str
+    kind: str = ""
+    values: tuple = ()
 
 
 class ImportProblem(ValueError):
@@ -121,19 +126,21 @@ def check(rows):
     for row in rows:
         groups.setdefault((row["index"], row["place"], row["year"]), []).append(row)
     for (index, place, year), group in groups.items():
-        def warn(row, message, index=index, place=place, year=year):
-            warnings.append(Warning(index, place, year, row["code"], message))
+        def warn(row, message, kind, *values, index=index, place=place, year=year):
+            warnings.append(Warning(index, place, year, row["code"], message, kind, values))
 
         kids = children_of(sorted(group, key=lambda r: (r["code"] != "total", r["position"])))
         for row in group:
             if row["target_next_year"] is not None and row["max_points"] is not None \
                     and row["target_next_year"] > row["max_points"] + 1e-9:
                 warn(row, f"target {row['target_next_year']:g} is above the maximum "
-                          f"{row['max_points']:g}")
+                          f"{row['max_points']:g}", "above_max", row["target_next_year"],
+                     row["max_points"])
             if row["target_next_year"] is not None and row["result"] is not None \
                     and row["target_next_year"] < row["result"] - 1e-9:
                 warn(row, f"target {row['target_next_year']:g} is below the last result "
-                          f"{row['result']:g}")
+                          f"{row['result']:g}", "below_result", row["target_next_year"],
+                     row["result"])
             below = kids.get(row["position"], [])
             if not below or any(k["level"] != row["level"] + 1 for k in below):
                 continue  # a partial table (levels skipped): nothing to add up
@@ -150,7 +157,8 @@ def check(rows):
                     continue  # SIPAS aspects pool items: not a plain function of factors
                 if abs(combined - row[field]) > TOLERANCE:
                     warn(row, f"{label} {row[field]:g} differs from the {how} of its "
-                              f"{len(values)} children ({combined:.4g})")
+                              f"{len(values)} children ({combined:.4g})", f"{how}_{field}",
+                         row[field], len(values), combined)
     return warnings
 
 

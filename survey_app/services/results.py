@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from analysis.compare import adjust, compare, rank_intervals
 from analysis.publication import enough_data
 from survey_app.extensions import db
-from survey_app.models import Response, ServicePoint, Unit
+from survey_app.labels import estimate_name, label, reader_lang
+from survey_app.models import Procedure, Response, ServicePoint, Unit
+from survey_app.services import org
 from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
 from survey_app.services.periods import Period, previous_period, same_period_last_year
 
@@ -41,8 +43,10 @@ def instruments_in_scope(unit):
     return [code for code, _ in rows]
 
 
-def unit_results(unit, instrument_code, period, by=None, trend_period=None, trend_by="month"):
-    data = load_scope(unit, instrument_code, period.start, period.end)
+def unit_results(unit, instrument_code, period, by=None, trend_period=None, trend_by="month",
+                 lang=None):
+    """Indices of ``unit``'s subtree in ``period``, named in ``lang`` (default: the reader's)."""
+    data = load_scope(unit, instrument_code, period.start, period.end, lang)
     n = len(data.weights)
     overall = analyze_scope(data).domains[0] if n else None
     breakdown, ranks = (), {}
@@ -54,10 +58,27 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None, tren
                  for key, _, rank, low, high in rank_intervals(by_domain, root)}
     trend = ()
     if trend_period is not None:
-        window = load_scope(unit, instrument_code, trend_period.start, trend_period.end)
+        window = load_scope(unit, instrument_code, trend_period.start, trend_period.end, lang)
         if len(window.weights):
             trend = tuple(analyze_scope(window, by=(trend_by,)).domains)
     return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n)
+
+
+def breakdown_names(unit, by, keys, lang):
+    """What a reader calls each breakdown key: names for units, service points and
+    procedures, words for sectors, channels and verified/open."""
+    if by == "unit":
+        names = {u.code: u.name(lang) for u in org.units_in_scope(unit)}
+    elif by == "service_point":
+        names = {f"{p.unit.code}/{p.code}": f"{p.name(lang)} · {p.unit.name(lang)}"
+                 for p in org.service_points_in_scope(unit)}
+    elif by == "procedure":
+        names = {p.code: f"{p.code} · {p.name_en if lang == 'en' and p.name_en else p.name_vi}"
+                 for p in db.session.scalars(sa.select(Procedure).where(Procedure.code.in_(keys)))}
+    else:
+        kind = {"sector": "sector", "channel": "channel", "verified": "verified"}[by]
+        names = {key: label(key, kind) for key in keys}
+    return {key: names.get(key, key) for key in keys}
 
 
 def root_code(domain_result):
@@ -98,13 +119,14 @@ def period_comparisons(unit, instrument_code, period):
                     adjust(comparisons, "holm"), strict=True))
 
 
-def public_results(unit, period):
+def public_results(unit, period, lang=None):
     """Per instrument of the unit, cached a few minutes: the public page is read often."""
-    key = (unit.id, period.label, period.start)
+    lang = lang or reader_lang()
+    key = (unit.id, period.label, period.start, lang)
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < PUBLIC_CACHE_SECONDS:
         return hit[1]
-    value = [unit_results(unit, code, period) for code in instruments_in_scope(unit)]
+    value = [unit_results(unit, code, period, lang=lang) for code in instruments_in_scope(unit)]
     _cache[key] = (time.monotonic(), value)
     return value
 
@@ -116,7 +138,7 @@ def clear_public_cache():
 def estimate_json(estimate, public=True):
     """An estimate for the JSON endpoint; under the publication rule, no number."""
     shown = enough_data(estimate)
-    data = {"code": estimate.code, "level": estimate.level, "name": estimate.name,
+    data = {"code": estimate.code, "level": estimate.level, "name": estimate_name(estimate),
             "n_valid": estimate.n_valid, "enough_data": shown}
     if shown or not public:
         data.update(estimate=round(estimate.estimate, 2), ci_low=round(estimate.ci_low, 2),

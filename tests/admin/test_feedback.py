@@ -45,7 +45,8 @@ def test_a_manager_moderates_and_opens_a_case(client, login, make_user, commente
     client.post(f"/admin/comments/{comment.id}/publish", data={"csrf_token": token})
     db.session.refresh(comment)
     assert comment.status.value == "published"
-    assert "staff" in client.get("/admin/comments").data.decode()  # listed as negative
+    negative = client.get("/admin/comments").data.decode()  # listed as negative, in words
+    assert "Công chức tiếp nhận lịch sự, hướng dẫn dễ hiểu" in negative
     reply = client.post(f"/admin/responses/{comment.response_id}/case", data={"csrf_token": token})
     case = db.session.scalar(sa.select(FeedbackCase))
     assert reply.status_code == 302 and case.status == CaseStatus.OPEN

@@ -54,4 +54,4 @@ def test_open_and_answer_a_feedback_case(page):
     page.get_by_label("Trả lời người dân").fill("Đã nhắc nhở cán bộ và bổ sung ghế chờ.")
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_text("Đã lưu phản ánh.")).to_be_visible()
-    expect(page.get_by_role("cell", name="answered").first).to_be_visible()
+    expect(page.get_by_role("cell", name="đã trả lời").first).to_be_visible()
