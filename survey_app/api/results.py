@@ -7,12 +7,14 @@ import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from analysis.drivers import key_drivers, what_if
+from analysis.drivers import what_if
 from survey_app.api import bp
 from survey_app.api.views import api_error, presented_key
 from survey_app.extensions import db, limiter
 from survey_app.models import Unit
+from survey_app.services import clock
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.insights import unit_drivers
 from survey_app.services.official import INDICES
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import estimate_json, instruments_in_scope, ordered
@@ -155,21 +157,21 @@ def unit_drivers_json(code):
     unit = readable_unit(code)
     instrument = chosen_instrument(unit)
     target = number_arg("target", None, 0, 100, float)
-    period = last_twelve_months()
+    period = last_twelve_months(clock.today())
     data = load_scope(unit, instrument, period.start, period.end)
     if not len(data.weights):
         raise BadParameter("no_data", _("No responses for this unit and questionnaire."))
     analysis = analyze_scope(data)
     factors = {e.code: e.estimate for e in analysis.domains[0].estimates if e.level == "factor"}
-    try:
-        drivers = key_drivers(data.answers, data.contrasts, data.weights,
-                              data.attributes["service_point"], performance=factors)
-    except ValueError as exc:
-        return api_error(422, "not_estimable", str(exc))
+    found, problem = unit_drivers(data, factors)
+    if found is None:
+        reason, message = problem
+        return jsonify(error="not_estimable", reason=reason, message=message), 422
     payload = {"unit": unit.code, "instrument": instrument, "period": period.label,
+               "n": found.n, "clusters": found.clusters, "df": found.df,
                "drivers": [{"code": d.code, "name": d.name, "importance": d.importance,
                             "se": d.se, "ci_low": d.ci_low, "ci_high": d.ci_high,
-                            "performance": d.performance} for d in drivers]}
+                            "performance": d.performance} for d in found.drivers]}
     if request.args.get("factor"):
         factor = choice_arg("factor", None, tuple(factors))
         if target is None:

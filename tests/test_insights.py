@@ -1,0 +1,93 @@
+"""Forecasts, key drivers and what-if of a unit: console page, API and command line, on a
+fixed clock (the analyses' "today" is ``services.clock.today``)."""
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from survey_app.extensions import db
+from survey_app.models import Role
+from survey_app.services import api_keys, clock
+from survey_app.services.demo import generate_responses
+
+TODAY = date(2025, 11, 14)  # mid-month: November 2025 is the current, incomplete month
+NOW = datetime(2025, 11, 14, 9, 30)
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def one_point_unit(ctx, fixed_clock, make_unit, make_service_point):
+    """A commune with a single counter and a year of responses up to the fixed clock."""
+    def make(n, seed=1, code="X-MOT"):
+        unit = make_unit(code=code, kind="commune")
+        point = make_service_point(unit=unit, code="CT")
+        generate_responses([point], n, np.random.default_rng(seed), end=NOW)
+        db.session.commit()
+        return unit
+
+    return make
+
+
+def key_for(unit):
+    _row, plain = api_keys.issue(unit, "test")
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def test_a_small_one_counter_unit_says_why_there_are_no_drivers(client, login, make_user,
+                                                                 one_point_unit):
+    unit = one_point_unit(150)
+    login(make_user(role=Role.ANALYST, unit=unit))
+    page = client.get(f"/admin/units/{unit.id}/insights")
+    html = page.data.decode()
+    assert page.status_code == 200  # was a ZeroDivisionError: one service point, one cluster
+    assert "Chưa ước lượng yếu tố tác động" in html and "ít nhất 240 phiếu" in html
+    english = client.get(f"/admin/units/{unit.id}/insights?lang=en").data.decode()
+    assert "Key drivers need at least 240 responses" in english
+
+
+def test_a_large_one_counter_unit_gets_drivers_clustered_by_day(client, login, make_user,
+                                                                 one_point_unit):
+    unit = one_point_unit(700)
+    login(make_user(role=Role.ANALYST, unit=unit))
+    html = client.get(f"/admin/units/{unit.id}/insights").data.decode()
+    assert "Công chức trực tiếp giải quyết công việc" in html and "lượt ngày – điểm phục vụ" in html
+    body = client.get(f"/api/v1/units/{unit.code}/drivers", headers=key_for(unit)).get_json()
+    assert body["clusters"] > 30 and body["df"] == body["clusters"] - 1
+    assert len(body["drivers"]) == 5 and body["n"] >= 240
+
+
+def test_the_api_names_and_translates_why_drivers_are_not_estimated(client, one_point_unit):
+    unit = one_point_unit(150)
+    headers = key_for(unit)
+    reply = client.get(f"/api/v1/units/{unit.code}/drivers", headers=headers)
+    body = reply.get_json()
+    assert reply.status_code == 422  # was 500
+    assert body["error"] == "not_estimable" and body["reason"] == "too_few_answers"
+    assert body["message"].startswith("Cần ít nhất 240 phiếu")
+    english = client.get(f"/api/v1/units/{unit.code}/drivers",
+                         headers={**headers, "Accept-Language": "en"}).get_json()
+    assert english["message"].startswith("Key drivers need at least 240 responses")
+
+
+def test_every_demo_unit_answers_insights_and_drivers_without_an_error(client, login, make_user,
+                                                                       demo_city):
+    """The demo's units with one or two service points, or one per questionnaire, used to
+    answer 500 (BV-DK, THCS-AH, SO-NNMT, X-LONGTHANH, ...)."""
+    units = demo_city(600, 4)
+    login(make_user(role=Role.ADMIN, unit=units["TPD"]))
+    headers = key_for(units["TPD"])
+    for code in ("X-LONGTHANH", "P-ANHOA"):  # one and two service points
+        assert client.get(f"/admin/units/{units[code].id}/insights").status_code == 200, code
+    for code in ("SO-NNMT", "X-LONGTHANH", "BV-DK", "THCS-AH", "P-ANHOA"):
+        reply = client.get(f"/api/v1/units/{code}/drivers", headers=headers)
+        assert reply.status_code in (200, 422), code
+        if reply.status_code == 422:
+            assert reply.get_json()["reason"] in ("too_few_answers", "too_few_clusters")
+    page = client.get(f"/admin/units/{units['TPD'].id}/insights?instrument=sipas-services")
+    assert page.status_code == 200
