@@ -5,8 +5,18 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Answer, CaseStatus, Comment, CommentStatus, FeedbackCase, Response, Unit
+from survey_app.models import (
+    Answer,
+    CaseStatus,
+    Comment,
+    CommentStatus,
+    FeedbackCase,
+    InstrumentVersion,
+    Response,
+    Unit,
+)
 from survey_app.models.base import utcnow
+from survey_app.services import instrument_store
 
 #: Days to answer a case by default (Decree 20/2008/NĐ-CP gives 10 working days).
 DEFAULT_DAYS = 14
@@ -33,14 +43,35 @@ def comments_in_scope(scope, status=None, limit=200):
     return db.session.scalars(query).all()
 
 
+def satisfaction_items():
+    """{instrument version id: codes of its 5-level satisfaction items} (a handful of rows)."""
+    return {version.id: {item.code for item in instrument_store.load(version).items
+                         if item.type == "likert5"}
+            for version in db.session.scalars(sa.select(InstrumentVersion))}
+
+
 def negative_responses(scope, limit=200):
-    """Recent responses with an answer 1-2 to any 5-level item."""
-    return db.session.scalars(
+    """Recent responses with a 1-2 on a 5-level satisfaction item, with those items' codes.
+
+    Yes/no (0/1) and choice answers are not ratings: "No" or "1 trip" is not
+    dissatisfaction, so they are left out.
+    """
+    likert = {vid: codes for vid, codes in satisfaction_items().items() if codes}
+    if not likert:
+        return []
+    rated_low = sa.or_(*(sa.and_(Response.instrument_version_id == vid,
+                                 Answer.item_code.in_(sorted(codes)))
+                         for vid, codes in likert.items()))
+    low = (sa.select(Answer.response_id).join(Response, Response.id == Answer.response_id)
+           .where(Answer.value.between(1, 2), rated_low))
+    responses = db.session.scalars(
         sa.select(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(scope.path),
-               Response.id.in_(sa.select(Answer.response_id).where(Answer.value <= 2)))
+        .where(Unit.path.startswith(scope.path), Response.id.in_(low))
         .order_by(Response.submitted_at.desc()).limit(limit)
     ).all()
+    return [(r, [a.item_code for a in r.answers if a.value is not None and 1 <= a.value <= 2
+                 and a.item_code in likert.get(r.instrument_version_id, ())])
+            for r in responses]
 
 
 def moderate(comment, action):
