@@ -82,7 +82,8 @@ def test_period_comparison_matches_the_two_periods_estimates(demo):
     from survey_app.services.results import period_comparisons, unit_results
 
     period = parse_period("2026-H1")
-    (previous, comparison), *_ = period_comparisons(demo["TPD"], "sipas-counter", period)
+    found, *_ = period_comparisons(demo["TPD"], "sipas-counter", period)
+    previous, comparison = found.other, found.comparison
     now = unit_results(demo["TPD"], "sipas-counter", period).overall.get("total").estimate
     before = unit_results(demo["TPD"], "sipas-counter", previous).overall.get("total").estimate
     assert comparison.difference == pytest.approx(now - before, rel=1e-9)
