@@ -62,7 +62,7 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     from analysis.forecast import forecast
     from survey_app.services.series import SEASON, forecast_json
 
-    last_label = None
+    last_label, partial = None, []
     if series_csv is not None:
         import pandas as pd
 
@@ -73,7 +73,7 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
         ses = pd.to_numeric(frame[se_column], errors="coerce").to_numpy() \
             if se_column in frame.columns else None
     elif unit_code:
-        from survey_app.services.series import unit_series
+        from survey_app.services.series import complete_points, unit_series
 
         try:
             series = unit_series(unit_by_code(unit_code), instrument_code, by, months)
@@ -83,11 +83,13 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
             raise click.ClickException("no responses for this unit and instrument")
         if node not in series:
             raise click.BadParameter(f"no index node '{node}'", param_hint="--node")
-        points = series[node]
+        # the current period is still being collected: left out of the fit, forecast instead
+        points = complete_points(series[node])
+        partial = [p.label for p in series[node][len(points):]]
         if any(p.estimate is None for p in points):
             raise click.ClickException("some periods have no valid answers: the series has gaps")
         values, ses = [p.estimate for p in points], [p.se for p in points]
-        last_label = points[-1].label
+        last_label = points[-1].label if points else None
         season = season or SEASON[by]
     else:
         raise click.UsageError("give SERIES.csv or --unit")
@@ -96,6 +98,8 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     payload = forecast_json(result, last_label, by)
+    if partial:
+        payload["partial_periods_not_fitted"] = partial
     if target is not None:
         payload["probability_target_met"] = result.probability_at_least(target)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

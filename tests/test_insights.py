@@ -9,6 +9,8 @@ from survey_app.extensions import db
 from survey_app.models import Role
 from survey_app.services import api_keys, clock
 from survey_app.services.demo import generate_responses
+from survey_app.services.series import forecast_points, unit_series
+from tests.responses import add_responses
 
 TODAY = date(2025, 11, 14)  # mid-month: November 2025 is the current, incomplete month
 NOW = datetime(2025, 11, 14, 9, 30)
@@ -28,6 +30,7 @@ def one_point_unit(ctx, fixed_clock, make_unit, make_service_point):
         point = make_service_point(unit=unit, code="CT")
         generate_responses([point], n, np.random.default_rng(seed), end=NOW)
         db.session.commit()
+        unit.point = point
         return unit
 
     return make
@@ -91,3 +94,33 @@ def test_every_demo_unit_answers_insights_and_drivers_without_an_error(client, l
             assert reply.get_json()["reason"] in ("too_few_answers", "too_few_clusters")
     page = client.get(f"/admin/units/{units['TPD'].id}/insights?instrument=sipas-services")
     assert page.status_code == 200
+
+
+def test_the_current_month_is_marked_partial_and_does_not_move_the_forecast(one_point_unit):
+    """One more response in the current month moved TPD's forecast from 88.0 to 87.3: the
+    incomplete month is now shown (marked) but not fitted."""
+    unit = one_point_unit(400)
+    total = unit_series(unit, "sipas-counter", "month")["total"]
+    assert total[-1].label == "2025-11" and total[-1].partial
+    assert not any(p.partial for p in total[:-1])
+    before = forecast_points(total, "month", 3)
+    add_responses(unit.point, datetime(2025, 11, 13, 8), 1, 1)  # one very unhappy citizen
+    again = unit_series(unit, "sipas-counter", "month")["total"]
+    after = forecast_points(again, "month", 3)
+    assert again[-1].n == total[-1].n + 1 and again[-1].estimate < total[-1].estimate
+    assert before.model is not None and after.mean == before.mean
+    assert after.series_points == len(total) - 1
+
+
+def test_the_page_and_the_api_forecast_the_current_month_and_mark_it(client, login, make_user,
+                                                                     one_point_unit):
+    unit = one_point_unit(400)
+    login(make_user(role=Role.ANALYST, unit=unit))
+    html = client.get(f"/admin/units/{unit.id}/insights").data.decode()
+    assert 'class="partial"' in html and "chưa trọn kỳ" in html
+    assert "2025-11 đang được thu thập" in html
+    first_forecast_row = html.split("Khoảng dự báo 95%")[1].split("<tr><td>")[1]
+    assert first_forecast_row.startswith("2025-11</td>")
+    body = client.get(f"/api/v1/units/{unit.code}/forecast", headers=key_for(unit)).get_json()
+    assert body["history"][-1]["period"] == "2025-11" and body["history"][-1]["partial"]
+    assert body["forecast"][0]["period"] == "2025-11"

@@ -1,32 +1,13 @@
 """This period against the previous one and last year: n of both sides, and no verdict
 when either side fails the publication rule (n_valid < 30 or a CI wider than 20 points)."""
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 
-from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Response, Role
-from survey_app.services import instrument_store
+from survey_app.models import Role
 from survey_app.services.periods import parse_period
 from survey_app.services.results import period_comparisons
-
-ITEMS = ("access", "procedures", "staff", "results", "feedback", "overall")
-
-
-def add_responses(point, start, count, value, days=60):
-    """``count`` sipas-counter responses answering ``value`` to every rating, one every
-    ``days / count`` days from ``start``."""
-    version = instrument_store.latest_version("sipas-counter")
-    for i in range(count):
-        response = Response(client_uuid=uuid.uuid4(), instrument_version_id=version.id,
-                            service_point_id=point.id, unit_id=point.unit_id,
-                            channel=Channel.QR, verified=False, locale="vi",
-                            submitted_at=start + timedelta(days=days * i / count, hours=2),
-                            stratum=str(point.sector), weight=1.0)
-        response.answers = [Answer(item_code=code, value=value) for code in ITEMS]
-        db.session.add(response)
-    db.session.commit()
+from tests.responses import add_responses
 
 
 @pytest.fixture

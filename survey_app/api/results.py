@@ -18,7 +18,13 @@ from survey_app.services.insights import unit_drivers
 from survey_app.services.official import INDICES
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import estimate_json, instruments_in_scope, ordered
-from survey_app.services.series import SEASON, forecast_json, forecast_points, unit_series
+from survey_app.services.series import (
+    SEASON,
+    forecast_json,
+    forecast_points,
+    last_complete_label,
+    unit_series,
+)
 from survey_app.services.targets import table_rows, tables_of, target_json, target_table
 
 #: Analyses are heavier than invitations: a lower limit per key.
@@ -81,7 +87,8 @@ def chosen_instrument(unit):
 
 def point_json(point):
     return {"period": point.label, "n": point.n, "estimate": point.estimate,
-            "ci_low": point.ci_low, "ci_high": point.ci_high, "se": point.se}
+            "ci_low": point.ci_low, "ci_high": point.ci_high, "se": point.se,
+            "partial": point.partial}
 
 
 @bp.get("/units/<code>/results")
@@ -142,7 +149,7 @@ def unit_forecast_json(code):
     if result is None:
         return api_error(422, "series_has_gaps", _("Some periods have no valid answers: the "
                                                    "series has gaps and is not forecast."))
-    payload = forecast_json(result, points[-1].label, by)
+    payload = forecast_json(result, last_complete_label(points), by)
     if target is not None:
         payload["target"] = target
         payload["probability_target_met"] = result.probability_at_least(target)

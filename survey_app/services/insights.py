@@ -11,6 +11,7 @@ from survey_app.services.periods import last_twelve_months
 from survey_app.services.series import (
     forecast_points,
     future_labels,
+    last_complete_label,
     steps_to_year_end,
     unit_series,
 )
@@ -31,6 +32,11 @@ class Insights:
     year_end: str = ""    # the last period of the year the forecast reaches ("2026-12")
     year_end_step: int = 0
     drivers_basis: tuple = ()  # (complete answers, service point-days) behind the drivers
+
+    @property
+    def partial(self):
+        """The history's periods still being collected (left out of the forecast's fit)."""
+        return [p for p in self.history if p.partial]
 
 
 def psu_days(data):
@@ -81,19 +87,23 @@ def steps_to_a_year_end(last_label, by):
     return (f"{year}-12" if by == "month" else f"{year}-Q4"), steps
 
 
-def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=None):
-    """Raises KeyError for a ``node`` the questionnaire does not have. The forecast goes at
-    least ``horizon`` periods ahead and always to the end of the year (targets are yearly)."""
-    series = unit_series(unit, instrument_code, by, months)
+def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=None,
+                  today=None):
+    """Raises KeyError for a ``node`` the questionnaire does not have. The forecast starts
+    after the last complete period (the current one is its first step), goes at least
+    ``horizon`` periods ahead and always to the end of the year (targets are yearly)."""
+    today = today or clock.today()
+    series = unit_series(unit, instrument_code, by, months, today=today)
     if not series:
         return None
     root = node or next(iter(series))
     history = series[root]
-    year_end, year_end_step = steps_to_a_year_end(history[-1].label, by)
+    start = last_complete_label(history) or history[-1].label
+    year_end, year_end_step = steps_to_a_year_end(start, by)
     horizon = max(horizon, year_end_step)
     result = forecast_points(history, by, horizon)
-    future = future_labels(history[-1].label, by, horizon)
-    window = last_twelve_months(clock.today())
+    future = future_labels(start, by, horizon)
+    window = last_twelve_months(today)
     recent = load_scope(unit, instrument_code, window.start, window.end)
     analysis = analyze_scope(recent) if len(recent.weights) else None
     factors = [(e.code, e.name, e.estimate) for e in analysis.domains[0].estimates

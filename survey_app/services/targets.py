@@ -16,7 +16,12 @@ from survey_app.extensions import db
 from survey_app.models import OfficialResult
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import instruments_in_scope, unit_results
-from survey_app.services.series import forecast_points, steps_to_year_end, unit_series
+from survey_app.services.series import (
+    forecast_points,
+    last_complete_label,
+    steps_to_year_end,
+    unit_series,
+)
 
 #: A forecast further ahead than this is not shown (the interval would say nothing).
 MAX_FORECAST_MONTHS = 18
@@ -105,7 +110,10 @@ def row_forecast(internal, row, instrument, node, scale):
     points = (internal.monthly(instrument) or {}).get(node)
     if not points:
         return None
-    steps = steps_to_year_end(points[-1].label, "month", row.year + 1)
+    start = last_complete_label(points)  # the current month is forecast, not fitted
+    if start is None:
+        return None
+    steps = steps_to_year_end(start, "month", row.year + 1)
     if not 1 <= steps <= MAX_FORECAST_MONTHS:
         return None
     result = forecast_points(points, "month", steps)
