@@ -43,8 +43,9 @@ def targets_command(unit_code, index, year):
 @click.option("--se", "se_column", default="se", show_default=True,
               help="CSV column with its standard error (optional).")
 @click.option("--unit", "unit_code", help="Or: build the series from the database for this unit.")
-@click.option("--instrument", "instrument_code", default="sipas-counter", show_default=True,
-              help="Instrument of the series (with --unit).")
+@click.option("--instrument", "instrument_code",
+              help="Instrument of the series (with --unit; default: the one with the most "
+                   "responses in the unit's subtree).")
 @click.option("--node", default="total", show_default=True, help="Index node (with --unit).")
 @click.option("--by", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Series frequency (with --unit).")
@@ -73,10 +74,16 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
         ses = pd.to_numeric(frame[se_column], errors="coerce").to_numpy() \
             if se_column in frame.columns else None
     elif unit_code:
+        from survey_app.services.results import instruments_in_scope
         from survey_app.services.series import complete_points, unit_series
 
+        unit = unit_by_code(unit_code)
+        used = instruments_in_scope(unit)  # most responses first, as the console does
+        if not used:
+            raise click.ClickException("this unit has no service points")
+        instrument_code = instrument_code or used[0]
         try:
-            series = unit_series(unit_by_code(unit_code), instrument_code, by, months)
+            series = unit_series(unit, instrument_code, by, months)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         if not series:
@@ -98,6 +105,8 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     payload = forecast_json(result, last_label, by)
+    if unit_code:
+        payload = {"unit": unit_code, "instrument": instrument_code, "node": node, **payload}
     if partial:
         payload["partial_periods_not_fitted"] = partial
     if target is not None:

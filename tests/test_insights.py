@@ -124,3 +124,26 @@ def test_the_page_and_the_api_forecast_the_current_month_and_mark_it(client, log
     body = client.get(f"/api/v1/units/{unit.code}/forecast", headers=key_for(unit)).get_json()
     assert body["history"][-1]["period"] == "2025-11" and body["history"][-1]["partial"]
     assert body["forecast"][0]["period"] == "2025-11"
+
+
+def test_the_forecast_command_defaults_to_the_units_own_questionnaire(runner, fixed_clock,
+                                                                      make_unit,
+                                                                      make_service_point):
+    """`hailong forecast --unit BV-DK` said "no responses": it asked for sipas-counter."""
+    import json
+
+    from survey_app.cli import main
+
+    hospital = make_unit(code="BV-THU", kind="hospital")
+    point = make_service_point(unit=hospital, code="KKB", instrument="health-outpatient",
+                               sector="health")
+    generate_responses([point], 300, np.random.default_rng(3), end=NOW)
+    db.session.commit()
+    out = runner.invoke(main, ["forecast", "--unit", "BV-THU"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["instrument"] == "health-outpatient" and data["model"] is not None
+    assert data["forecast"][0]["period"] == "2025-11"  # the current month, forecast
+    assert data["partial_periods_not_fitted"] == ["2025-11"]
+    other = runner.invoke(main, ["forecast", "--unit", "BV-THU", "--instrument", "sipas-counter"])
+    assert other.exit_code == 1 and "no responses" in other.output
