@@ -17,10 +17,14 @@ def unit_by_code(code):
 @click.option("--index", type=click.Choice(["SIPAS", "PAR_INDEX", "PAPI"]),
               help="Which table (default: the newest).")
 @click.option("--year", type=click.IntRange(1990, 2100), help="Year of the official results.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the reasons given for blank cells.")
 @with_appcontext
-def targets_command(unit_code, index, year):
+def targets_command(unit_code, index, year, lang):
     """Official results and targets with the internal estimate, the nowcast of the next
     official value, the forecast to December and P(target met), as JSON."""
+    from flask_babel import force_locale
+
     from survey_app.services.targets import table_rows, tables_of, target_json, target_table
 
     unit = unit_by_code(unit_code)
@@ -31,8 +35,10 @@ def targets_command(unit_code, index, year):
                                    "(import one with `hailong import-official`)")
     table, place, table_year = chosen[0]
     rows = target_table(unit, table_rows(unit, table, place, table_year))
+    with force_locale(lang):
+        rows = [target_json(t) for t in rows]
     click.echo(json.dumps({"unit": unit.code, "index": table, "place": place, "year": table_year,
-                           "rows": [target_json(t) for t in rows]}, ensure_ascii=False, indent=2))
+                           "rows": rows}, ensure_ascii=False, indent=2))
 
 
 @click.command("forecast")
