@@ -32,6 +32,8 @@ class Forecast:
     backtest_coverage: float | None
     backtest_points: int
     reason: str | None = None
+    reason_code: str | None = None  # "too_short" or "no_model" when ``model`` is None
+    series_points: int = 0          # points the forecast was fitted on
 
     def probability_at_least(self, target, step=None):
         """P(the value ``step`` periods ahead (default: the last) is >= ``target``)."""
@@ -119,7 +121,8 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None)
         raise ValueError("the series has gaps (missing points): fill or shorten it first")
     if len(y) < MIN_POINTS:
         return Forecast(None, (), (), (), (), None, None, 0,
-                        reason=f"too short to forecast: {len(y)} points, need {MIN_POINTS}")
+                        reason=f"too short to forecast: {len(y)} points, need {MIN_POINTS}",
+                        reason_code="too_short", series_points=len(y))
     unknown = set(models) - set(MODELS)
     if unknown:
         raise ValueError(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(MODELS)}")
@@ -139,11 +142,13 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None)
             scores[model] = (float(errors.mean()), float(hits.mean()), len(errors))
     if not scores:
         return Forecast(None, (), (), (), (), None, None, 0,
-                        reason="no model could be fitted to this series")
+                        reason="no model could be fitted to this series",
+                        reason_code="no_model", series_points=len(y))
     best = min(scores, key=lambda m: scores[m][0])
     mean, model_var, _params = _fit_predict(best, y, horizon, season)
     sd = np.sqrt(model_var + np.mean(sampling_var[-6:]))
     z = stats.norm.ppf(1 - (1 - level) / 2)
     mae, coverage, points = scores[best]
     return Forecast(best, tuple(mean), tuple(np.clip(mean - z * sd, 0, 100)),
-                    tuple(np.clip(mean + z * sd, 0, 100)), tuple(sd), mae, coverage, points)
+                    tuple(np.clip(mean + z * sd, 0, 100)), tuple(sd), mae, coverage, points,
+                    series_points=len(y))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from instruments.official import parse_official
 from instruments.schema import (
     ITEM_TYPES,
     PROFILE_FIELDS,
@@ -117,6 +118,7 @@ def parse_instrument(raw, where="<instrument>"):
         id=ident, version=version, title=_text(raw, where, "title"),
         intro=_text(raw, where, "intro") if "intro" in raw else {"vi": "", "en": ""},
         sections=tuple(sections), profile=profile, index=index, source=raw,
+        official=parse_official(raw.get("official"), index, where),
     )
 
 
@@ -148,6 +150,10 @@ def get(id_or_path):
 
 
 def digest(instrument):
-    """A stable hash of the wording and structure; a change needs a new version."""
-    canonical = json.dumps(instrument.source, sort_keys=True, ensure_ascii=False)
+    """A stable hash of the wording and structure; a change needs a new version.
+
+    The ``official`` mapping (which official index nodes the questionnaire measures) is
+    not part of it: correcting it changes no answer's meaning."""
+    wording = {key: value for key, value in instrument.source.items() if key != "official"}
+    canonical = json.dumps(wording, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

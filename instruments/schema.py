@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 ITEM_TYPES = ("likert5", "yesno", "choice", "text")
 RULES = ("mean", "pooled", "weighted")
 LANGS = ("vi", "en")
+#: Official indices a node may be set against, and the scale each is published on.
+OFFICIAL_INDICES = {"SIPAS": "percent", "PAR_INDEX": "points", "PAPI": "points"}
 
 SATISFACTION_LABELS = {
     1: {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
@@ -119,6 +121,7 @@ class Instrument:
     profile: tuple
     index: Node
     source: dict = field(default_factory=dict, compare=False)
+    official: dict = field(default_factory=dict, compare=False)  # index -> {code: node}
 
     @property
     def items(self):
@@ -136,3 +139,11 @@ class Instrument:
 
     def nodes(self):
         return list(self.index.walk())
+
+    def official_nodes(self, index):
+        """{official code: (node, scale)} for ``index``: the official value is compared with
+        scale x the node's index (1 for percentages, max_points / 100 for points)."""
+        nodes = {node.code: node for node in self.nodes()}
+        points = OFFICIAL_INDICES.get(index) == "points"
+        return {code: (nodes[node], nodes[node].max_points / 100 if points else 1.0)
+                for code, node in self.official.get(index, {}).items()}

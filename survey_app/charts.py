@@ -130,11 +130,17 @@ def index_bars(rows, title):
     return _close(parts)
 
 
-def trend_band(points, title, future=()):
+def trend_band(points, title, future=(), partial=0, partial_note=""):
     """A line with its CI band. ``points``: (period key, estimate, low, high); None gaps
-    allowed. ``future``: forecast points in the same form, drawn dashed with their band."""
-    future = list(future)
-    labels = [period_label(p[0]) for p in list(points) + future]
+    allowed. ``future``: forecast points in the same form, drawn dashed with their band.
+    ``partial``: how many of the last ``points`` are periods still being collected: drawn
+    as hollow circles with their interval, off the line, captioned ``partial_note``; the
+    forecast starts at the first of them (it forecasts the whole period)."""
+    points, future = list(points), list(future)
+    settled, unsettled = points[:len(points) - partial], points[len(points) - partial:]
+    slots = max(len(points), len(settled) + len(future))
+    keys = [p[0] for p in settled] + [p[0] for p in future] if future else [p[0] for p in points]
+    labels = [period_label(k) for k in keys][:slots]
     label_width = max((text_width(t) for t in labels), default=0)
     # room for half a label beyond the first and the last point, so none is clipped, and
     # for the y labels on both sides (a phone shows the newest side first)
@@ -147,7 +153,7 @@ def trend_band(points, title, future=()):
     if not known:
         return _close(parts)
     floor = max(0.0, min(p[2] for p in known + future) - 5)
-    step = span_x / max(len(labels) - 1, 1)
+    step = span_x / max(slots - 1, 1)
 
     def y(value):
         return top + span_y * (1 - (value - floor) / max(100 - floor, 1e-9))
@@ -158,20 +164,32 @@ def trend_band(points, title, future=()):
                      f'y="{y(tick) + 4:.1f}" font-size="{FONT}" text-anchor="end">{tick}</text>'
                      f'<text class="tick-y" x="{WIDTH - right + 6:.1f}" y="{y(tick) + 4:.1f}" '
                      f'font-size="{FONT}">{tick}</text>')
-    coords = [(left + i * step, p) for i, p in enumerate(points) if p[1] is not None]
-    band = [f"{x:.1f},{y(p[3]):.1f}" for x, p in coords] + \
-        [f"{x:.1f},{y(p[2]):.1f}" for x, p in reversed(coords)]
-    parts.append(f'<polygon points="{" ".join(band)}" fill="#0b5cad" opacity="0.18"/>')
-    parts.append('<polyline fill="none" stroke="#0b5cad" stroke-width="2" points="'
-                 + " ".join(f"{x:.1f},{y(p[1]):.1f}" for x, p in coords) + '"/>')
+    coords = [(left + i * step, p) for i, p in enumerate(settled) if p[1] is not None]
+    if coords:
+        band = [f"{x:.1f},{y(p[3]):.1f}" for x, p in coords] + \
+            [f"{x:.1f},{y(p[2]):.1f}" for x, p in reversed(coords)]
+        parts.append(f'<polygon points="{" ".join(band)}" fill="#0b5cad" opacity="0.18"/>')
+        parts.append('<polyline fill="none" stroke="#0b5cad" stroke-width="2" points="'
+                     + " ".join(f"{x:.1f},{y(p[1]):.1f}" for x, p in coords) + '"/>')
     if future and coords:
-        ahead = [coords[-1]] + [(left + (len(points) + i) * step, p) for i, p in enumerate(future)]
+        ahead = [coords[-1]] + [(left + (len(settled) + i) * step, p) for i, p in enumerate(future)]
         band = [f"{x:.1f},{y(p[3]):.1f}" for x, p in ahead] + \
             [f"{x:.1f},{y(p[2]):.1f}" for x, p in reversed(ahead)]
         parts.append(f'<polygon points="{" ".join(band)}" fill="#e07b00" opacity="0.15"/>')
         parts.append('<polyline fill="none" stroke="#e07b00" stroke-width="2" '
                      'stroke-dasharray="6 4" class="forecast" points="'
                      + " ".join(f"{x:.1f},{y(p[1]):.1f}" for x, p in ahead) + '"/>')
+    for i, p in enumerate(unsettled, start=len(settled)):
+        if p[1] is None:
+            continue
+        x = left + i * step
+        parts.append(f'<g class="partial"><title>{escape(period_label(p[0]))}: '
+                     f'{escape(partial_note)}</title>'
+                     f'<line x1="{x:.1f}" y1="{y(p[2]):.1f}" x2="{x:.1f}" y2="{y(p[3]):.1f}" '
+                     f'stroke="#0b5cad" stroke-dasharray="2 2"/><circle cx="{x:.1f}" '
+                     f'cy="{y(p[1]):.1f}" r="4" fill="#fff" stroke="#0b5cad" stroke-width="2"/>'
+                     f'<text x="{x - 6:.1f}" y="{y(p[1]) - 8:.1f}" font-size="{FONT}" '
+                     f'text-anchor="end">{escape(partial_note)}</text></g>')
     # Every n-th label, n as small as keeps a gap between neighbours; counted from the
     # last point so that the newest period (or the last forecast) is always labelled.
     every = max(1, math.ceil((label_width + 8) / max(step, 1e-9)))

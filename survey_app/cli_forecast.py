@@ -17,10 +17,14 @@ def unit_by_code(code):
 @click.option("--index", type=click.Choice(["SIPAS", "PAR_INDEX", "PAPI"]),
               help="Which table (default: the newest).")
 @click.option("--year", type=click.IntRange(1990, 2100), help="Year of the official results.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the reasons given for blank cells.")
 @with_appcontext
-def targets_command(unit_code, index, year):
+def targets_command(unit_code, index, year, lang):
     """Official results and targets with the internal estimate, the nowcast of the next
     official value, the forecast to December and P(target met), as JSON."""
+    from flask_babel import force_locale
+
     from survey_app.services.targets import table_rows, tables_of, target_json, target_table
 
     unit = unit_by_code(unit_code)
@@ -31,8 +35,10 @@ def targets_command(unit_code, index, year):
                                    "(import one with `hailong import-official`)")
     table, place, table_year = chosen[0]
     rows = target_table(unit, table_rows(unit, table, place, table_year))
+    with force_locale(lang):
+        rows = [target_json(t) for t in rows]
     click.echo(json.dumps({"unit": unit.code, "index": table, "place": place, "year": table_year,
-                           "rows": [target_json(t) for t in rows]}, ensure_ascii=False, indent=2))
+                           "rows": rows}, ensure_ascii=False, indent=2))
 
 
 @click.command("forecast")
@@ -43,8 +49,9 @@ def targets_command(unit_code, index, year):
 @click.option("--se", "se_column", default="se", show_default=True,
               help="CSV column with its standard error (optional).")
 @click.option("--unit", "unit_code", help="Or: build the series from the database for this unit.")
-@click.option("--instrument", "instrument_code", default="sipas-counter", show_default=True,
-              help="Instrument of the series (with --unit).")
+@click.option("--instrument", "instrument_code",
+              help="Instrument of the series (with --unit; default: the one with the most "
+                   "responses in the unit's subtree).")
 @click.option("--node", default="total", show_default=True, help="Index node (with --unit).")
 @click.option("--by", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Series frequency (with --unit).")
@@ -62,7 +69,7 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     from analysis.forecast import forecast
     from survey_app.services.series import SEASON, forecast_json
 
-    last_label = None
+    last_label, partial = None, []
     if series_csv is not None:
         import pandas as pd
 
@@ -73,21 +80,29 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
         ses = pd.to_numeric(frame[se_column], errors="coerce").to_numpy() \
             if se_column in frame.columns else None
     elif unit_code:
-        from survey_app.services.series import unit_series
+        from survey_app.services.results import instruments_in_scope
+        from survey_app.services.series import complete_points, unit_series
 
+        unit = unit_by_code(unit_code)
+        used = instruments_in_scope(unit)  # most responses first, as the console does
+        if not used:
+            raise click.ClickException("this unit has no service points")
+        instrument_code = instrument_code or used[0]
         try:
-            series = unit_series(unit_by_code(unit_code), instrument_code, by, months)
+            series = unit_series(unit, instrument_code, by, months)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         if not series:
             raise click.ClickException("no responses for this unit and instrument")
         if node not in series:
             raise click.BadParameter(f"no index node '{node}'", param_hint="--node")
-        points = series[node]
+        # the current period is still being collected: left out of the fit, forecast instead
+        points = complete_points(series[node])
+        partial = [p.label for p in series[node][len(points):]]
         if any(p.estimate is None for p in points):
             raise click.ClickException("some periods have no valid answers: the series has gaps")
         values, ses = [p.estimate for p in points], [p.se for p in points]
-        last_label = points[-1].label
+        last_label = points[-1].label if points else None
         season = season or SEASON[by]
     else:
         raise click.UsageError("give SERIES.csv or --unit")
@@ -96,6 +111,10 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     payload = forecast_json(result, last_label, by)
+    if unit_code:
+        payload = {"unit": unit_code, "instrument": instrument_code, "node": node, **payload}
+    if partial:
+        payload["partial_periods_not_fitted"] = partial
     if target is not None:
         payload["probability_target_met"] = result.probability_at_least(target)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -125,40 +125,6 @@ def test_cli_import(runner, make_unit, tmp_path):
     assert out.exit_code == 1 and "missing column(s)" in out.output
 
 
-def test_nowcast_and_forecast_in_the_target_table(ctx):
-    from datetime import date
-
-    import sqlalchemy as sa
-
-    from survey_app.extensions import db
-    from survey_app.models import OfficialResult, Unit
-    from survey_app.services.demo import load_demo
-    from survey_app.services.periods import last_twelve_months, parse_period
-    from survey_app.services.results import unit_results
-    from survey_app.services.targets import target_table
-
-    load_demo(n_responses=600, seed=4)
-    city = db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
-    year = date.today().year - 1  # the demo's 12 months reach into last year
-    official.store(official.parse(HEADER + f"SIPAS,TP,{year},II,1,Dịch vụ,100,80.00,99.00,,x\n"),
-                   city)
-    db.session.commit()
-    rows = db.session.scalars(sa.select(OfficialResult)).all()
-    (row,) = target_table(city, rows)
-    then = unit_results(city, "sipas-counter", parse_period(str(year))).overall.get("total")
-    now = unit_results(city, "sipas-counter", last_twelve_months()).overall.get("total")
-    # one past year: official = internal + gap, the gap taken from that year
-    assert row.nowcast.years == 1
-    assert row.nowcast.estimate == pytest.approx(now.estimate + 80.0 - then.estimate, abs=1e-9)
-    assert row.nowcast.low < row.nowcast.estimate < row.nowcast.high
-    # with one year the interval is wide on purpose (prior SD 3 points, t with 2 df)
-    assert row.nowcast.high - row.nowcast.low > 15
-    assert row.probability == pytest.approx(row.nowcast.probability_at_least(99.0))
-    if date.today().month < 12:  # the series is carried to December of the target year
-        month, mean, low, high, p = row.forecast
-        assert month == f"{year + 1}-12" and low < mean < high and 0 <= p <= 1
-
-
 def test_targets_through_the_api_and_the_command_line(client, runner, ctx):
     import json
     from datetime import date

@@ -82,7 +82,8 @@ def test_period_comparison_matches_the_two_periods_estimates(demo):
     from survey_app.services.results import period_comparisons, unit_results
 
     period = parse_period("2026-H1")
-    (previous, comparison), *_ = period_comparisons(demo["TPD"], "sipas-counter", period)
+    found, *_ = period_comparisons(demo["TPD"], "sipas-counter", period)
+    previous, comparison = found.other, found.comparison
     now = unit_results(demo["TPD"], "sipas-counter", period).overall.get("total").estimate
     before = unit_results(demo["TPD"], "sipas-counter", previous).overall.get("total").estimate
     assert comparison.difference == pytest.approx(now - before, rel=1e-9)
@@ -117,7 +118,7 @@ def test_insights_for_any_node_monthly_or_quarterly_with_the_forecast_drawn(
     assert 'value="7" selected' in monthly and 'class="forecast"' in monthly  # 12+ months
     quarterly = client.get(base + "&by=quarter").data.decode()
     assert "Diễn biến theo quý" in quarterly  # 4-5 quarters: too short, said in Vietnamese
-    assert "Chuỗi số liệu quá ngắn để dự báo" in quarterly and "too short" not in quarterly
+    assert "Không dự báo" in quarterly and "kỳ trọn vẹn" in quarterly and "too short" not in quarterly
     assert client.get(base + "&node=nope").status_code == 404
     assert client.get(base + "&by=week").status_code == 400
 

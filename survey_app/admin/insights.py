@@ -11,6 +11,7 @@ from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.services.insights import unit_insights, what_if
 from survey_app.services.results import instruments_in_scope
+from survey_app.services.series import forecast_reason
 
 MODEL_NAMES = {"ets": _l("exponential smoothing with a damped trend"),
                "ar1": _l("AR(1), reverting to the level"),
@@ -61,9 +62,10 @@ def show_insights(unit_id):
         future = list(zip(insights.future, f.mean, f.low, f.high,
                           strict=True)) if f is not None and f.model else []
         trend = trend_band(points, _("Monthly series and forecast") if by == "month"
-                           else _("Quarterly series and forecast"), future)
+                           else _("Quarterly series and forecast"), future,
+                           partial=len(insights.partial), partial_note=_("incomplete"))
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
-                           model_names=MODEL_NAMES,
+                           model_names=MODEL_NAMES, forecast_reason=forecast_reason,
                            insights=insights, trend=trend, scenario=scenario, chance=chance,
                            chart=drivers_chart(insights.drivers, _("Key drivers"),
                                                _("Performance (index)"),

@@ -11,7 +11,13 @@ from survey_app.admin.access import require_in_scope
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.services import audit, official
-from survey_app.services.targets import table_rows, tables_of, target_table
+from survey_app.services.targets import (
+    explain_blank,
+    nothing_mapped,
+    table_rows,
+    tables_of,
+    target_table,
+)
 
 
 class UploadForm(FlaskForm):
@@ -51,5 +57,7 @@ def show_targets(unit_id):
         index, place, year = tables[chosen]
         rows = table_rows(unit, index, place, year)
         warnings = official.check(official.stored_rows(index, place, year))
+    table = target_table(unit, rows)
     return render_template("admin/targets.html", unit=unit, form=form, tables=tables,
-                           chosen=chosen, table=target_table(unit, rows), warnings=warnings), status
+                           chosen=chosen, table=table, warnings=warnings,
+                           explain_blank=explain_blank, unmapped=nothing_mapped(table)), status

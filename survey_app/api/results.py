@@ -7,16 +7,24 @@ import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from analysis.drivers import key_drivers, what_if
+from analysis.drivers import what_if
+from survey_app import clock
 from survey_app.api import bp
 from survey_app.api.views import api_error, presented_key
 from survey_app.extensions import db, limiter
 from survey_app.models import Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.insights import unit_drivers
 from survey_app.services.official import INDICES
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import estimate_json, instruments_in_scope, ordered
-from survey_app.services.series import SEASON, forecast_json, forecast_points, unit_series
+from survey_app.services.series import (
+    SEASON,
+    forecast_json,
+    forecast_points,
+    last_complete_label,
+    unit_series,
+)
 from survey_app.services.targets import table_rows, tables_of, target_json, target_table
 
 #: Analyses are heavier than invitations: a lower limit per key.
@@ -79,7 +87,8 @@ def chosen_instrument(unit):
 
 def point_json(point):
     return {"period": point.label, "n": point.n, "estimate": point.estimate,
-            "ci_low": point.ci_low, "ci_high": point.ci_high, "se": point.se}
+            "ci_low": point.ci_low, "ci_high": point.ci_high, "se": point.se,
+            "partial": point.partial}
 
 
 @bp.get("/units/<code>/results")
@@ -140,7 +149,7 @@ def unit_forecast_json(code):
     if result is None:
         return api_error(422, "series_has_gaps", _("Some periods have no valid answers: the "
                                                    "series has gaps and is not forecast."))
-    payload = forecast_json(result, points[-1].label, by)
+    payload = forecast_json(result, last_complete_label(points), by)
     if target is not None:
         payload["target"] = target
         payload["probability_target_met"] = result.probability_at_least(target)
@@ -155,21 +164,21 @@ def unit_drivers_json(code):
     unit = readable_unit(code)
     instrument = chosen_instrument(unit)
     target = number_arg("target", None, 0, 100, float)
-    period = last_twelve_months()
+    period = last_twelve_months(clock.today())
     data = load_scope(unit, instrument, period.start, period.end)
     if not len(data.weights):
         raise BadParameter("no_data", _("No responses for this unit and questionnaire."))
     analysis = analyze_scope(data)
     factors = {e.code: e.estimate for e in analysis.domains[0].estimates if e.level == "factor"}
-    try:
-        drivers = key_drivers(data.answers, data.contrasts, data.weights,
-                              data.attributes["service_point"], performance=factors)
-    except ValueError as exc:
-        return api_error(422, "not_estimable", str(exc))
+    found, problem = unit_drivers(data, factors)
+    if found is None:
+        reason, message = problem
+        return jsonify(error="not_estimable", reason=reason, message=message), 422
     payload = {"unit": unit.code, "instrument": instrument, "period": period.label,
+               "n": found.n, "clusters": found.clusters, "df": found.df,
                "drivers": [{"code": d.code, "name": d.name, "importance": d.importance,
                             "se": d.se, "ci_low": d.ci_low, "ci_high": d.ci_high,
-                            "performance": d.performance} for d in drivers]}
+                            "performance": d.performance} for d in found.drivers]}
     if request.args.get("factor"):
         factor = choice_arg("factor", None, tuple(factors))
         if target is None:

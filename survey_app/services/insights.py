@@ -1,12 +1,17 @@
 """Forecast, key drivers and what-if for a unit (the analyst's page)."""
 from dataclasses import dataclass
 
-from analysis.drivers import key_drivers, what_if
+import numpy as np
+from flask_babel import gettext as _
+
+from analysis.drivers import NotEstimable, key_drivers, what_if
+from survey_app import clock
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months
 from survey_app.services.series import (
     forecast_points,
     future_labels,
+    last_complete_label,
     steps_to_year_end,
     unit_series,
 )
@@ -21,11 +26,56 @@ class Insights:
     forecast: object      # None when the series has gaps
     future: list          # labels of the forecast months
     drivers: list
-    drivers_problem: str | None
+    drivers_problem: str | None  # why there are no drivers, in the reader's language
     analysis: object      # last 12 months, for what-if
     factors: list         # (code, name, estimate)
     year_end: str = ""    # the last period of the year the forecast reaches ("2026-12")
     year_end_step: int = 0
+    drivers_basis: tuple = ()  # (complete answers, service point-days) behind the drivers
+
+    @property
+    def partial(self):
+        """The history's periods still being collected (left out of the forecast's fit)."""
+        return [p for p in self.history if p.partial]
+
+
+def psu_days(data):
+    """Service point x calendar day of each response: the survey's PSU (METHODOLOGY §2b).
+
+    Times are stored in UTC; counters open 07:00-17:00 in Vietnam (UTC+7), which is one
+    UTC date, so the UTC date is the local working day."""
+    days = data.submitted.astype("datetime64[D]").astype(str)
+    return np.char.add(np.char.add(data.attributes["service_point"].astype(str), "|"), days)
+
+
+def explain_drivers_problem(problem):
+    """A ``NotEstimable`` in words for the page or the API (the request's language)."""
+    p = problem.params
+    if problem.code == "too_few_answers":
+        return _("Key drivers need at least %(need)d responses that answer every factor and "
+                 "the overall question; there are %(n)d. With fewer, a factor can look "
+                 "important by chance.", need=p["need"], n=p["n"])
+    if problem.code == "too_few_clusters":
+        return _("Key drivers need answers from at least %(need)d different days at the "
+                 "service points; these come from %(n)d. Answers given on the same day are "
+                 "alike, so with fewer days the uncertainty cannot be measured.",
+                 need=p["need"], n=p["clusters"])
+    if problem.code == "no_variation":
+        return _("Every respondent gave the same kind of answer to “%(name)s”, so its effect "
+                 "cannot be told apart from the others.", name=p["name"])
+    return _("This questionnaire has no overall satisfaction question, so there is nothing "
+             "for key drivers to explain.")
+
+
+def unit_drivers(data, factors):
+    """(KeyDrivers, None) or (None, (reason code, explanation)) for loaded responses.
+
+    ``factors``: {factor code: its index} shown beside each driver."""
+    try:
+        return key_drivers(data.answers, data.contrasts, data.weights, psu_days(data),
+                           strata=data.attributes["service_point"], performance=factors), None
+    except NotEstimable as problem:
+        return None, (problem.code, explain_drivers_problem(problem))
 
 
 def steps_to_a_year_end(last_label, by):
@@ -37,34 +87,38 @@ def steps_to_a_year_end(last_label, by):
     return (f"{year}-12" if by == "month" else f"{year}-Q4"), steps
 
 
-def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=None):
-    """Raises KeyError for a ``node`` the questionnaire does not have. The forecast goes at
-    least ``horizon`` periods ahead and always to the end of the year (targets are yearly)."""
-    series = unit_series(unit, instrument_code, by, months)
+def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=None,
+                  today=None):
+    """Raises KeyError for a ``node`` the questionnaire does not have. The forecast starts
+    after the last complete period (the current one is its first step), goes at least
+    ``horizon`` periods ahead and always to the end of the year (targets are yearly)."""
+    today = today or clock.today()
+    series = unit_series(unit, instrument_code, by, months, today=today)
     if not series:
         return None
     root = node or next(iter(series))
     history = series[root]
-    year_end, year_end_step = steps_to_a_year_end(history[-1].label, by)
+    start = last_complete_label(history) or history[-1].label
+    year_end, year_end_step = steps_to_a_year_end(start, by)
     horizon = max(horizon, year_end_step)
     result = forecast_points(history, by, horizon)
-    future = future_labels(history[-1].label, by, horizon)
-    recent = load_scope(unit, instrument_code, last_twelve_months().start,
-                        last_twelve_months().end)
+    future = future_labels(start, by, horizon)
+    window = last_twelve_months(today)
+    recent = load_scope(unit, instrument_code, window.start, window.end)
     analysis = analyze_scope(recent) if len(recent.weights) else None
     factors = [(e.code, e.name, e.estimate) for e in analysis.domains[0].estimates
                if e.level == "factor"] if analysis else []
-    drivers, problem = [], None
-    try:
-        drivers = key_drivers(recent.answers, recent.contrasts, recent.weights,
-                              recent.attributes["service_point"],
-                              performance={c: v for c, _, v in factors})
-    except ValueError as exc:
-        problem = str(exc)
+    drivers, problem, basis = [], None, ()
+    if len(recent.weights):
+        found, trouble = unit_drivers(recent, {c: v for c, _, v in factors})
+        if found is not None:
+            drivers, basis = list(found.drivers), (found.n, found.clusters)
+        else:
+            problem = trouble[1]
     names = {e.code: e.name for e in analysis.domains[0].estimates} if analysis else {}
     nodes = [(code, names.get(code, code)) for code in series]
     return Insights(root, history, by, nodes, result, future, drivers, problem, analysis,
-                    factors, year_end, year_end_step)
+                    factors, year_end, year_end_step, basis)
 
 
-__all__ = ["Insights", "unit_insights", "what_if"]
+__all__ = ["Insights", "unit_drivers", "unit_insights", "what_if"]

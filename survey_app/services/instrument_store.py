@@ -1,4 +1,5 @@
 """Keep the instrument tables in step with the instrument files; load a stored version."""
+import json
 import time
 from functools import lru_cache
 
@@ -44,6 +45,9 @@ def store(instrument):
             )
         version.digest = digest
         version.definition = instrument.source
+    elif version.definition != instrument.source:
+        # the same wording with other metadata (the official mapping): no new version
+        version.definition = instrument.source
     db.session.flush()
     return version
 
@@ -54,14 +58,16 @@ def sync_bundled():
 
 
 @lru_cache(maxsize=64)
-def _parse(database, digest, version_id):
+def _parse(database, digest, version_id, metadata):
     version = db.session.get(InstrumentVersion, version_id)
     return instruments.parse_instrument(version.definition, where=version.instrument.code)
 
 
 def load(version):
-    """The ``instruments.Instrument`` of a stored version (parsed once per digest)."""
-    return _parse(str(db.engine.url), version.digest, version.id)
+    """The ``instruments.Instrument`` of a stored version (parsed once per digest and
+    official mapping, which may change without a new version)."""
+    metadata = json.dumps(version.definition.get("official"), sort_keys=True)
+    return _parse(str(db.engine.url), version.digest, version.id, metadata)
 
 
 #: Seconds a worker keeps its answer to "which version is current?"; new versions only

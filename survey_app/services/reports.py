@@ -103,15 +103,18 @@ def render_pdf(unit, period, sections, lang="vi"):
                               value=_fmt(root.estimate, lang=lang),
                               low=_fmt(root.ci_low, lang=lang),
                               high=_fmt(root.ci_high, lang=lang)), body)]
-        for other, comparison in section.comparisons:
+        for found in section.comparisons:
+            comparison = found.comparison
             if comparison.difference is None:
                 continue
-            name = _("the previous period") if other.label == "previous" \
+            name = _("the previous period") if found.other.label == "previous" \
                 else _("the same period last year")
-            verdict = _("significant") if (comparison.p_adjusted or 1) < 0.05 \
-                else _("not significant")
-            story.append(Paragraph(_("Compared with %(other)s: %(diff)s points (95%% CI "
-                                     "%(low)s … %(high)s; %(verdict)s).", other=name,
+            verdict = {None: _("not enough data for a verdict"), True: _("significant"),
+                       False: _("not significant")}[found.significant]
+            story.append(Paragraph(_("Compared with %(other)s (%(now)s and %(then)s "
+                                     "responses): %(diff)s points (95%% CI %(low)s … "
+                                     "%(high)s; %(verdict)s).", other=name,
+                                     now=found.current.n, then=found.earlier.n,
                                      diff=f"{comparison.difference:+.1f}",
                                      low=_fmt(comparison.ci_low, lang=lang),
                                      high=_fmt(comparison.ci_high, lang=lang),

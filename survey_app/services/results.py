@@ -1,6 +1,6 @@
 """Results of a unit for the console, the public page and the JSON endpoint."""
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlalchemy as sa
@@ -94,11 +94,35 @@ def ordered(domain_result):
     return nodes + items + rest
 
 
+@dataclass(frozen=True)
+class PeriodComparison:
+    """The root index now against an earlier period, with both sides' estimates."""
+
+    other: Period
+    comparison: object     # analysis Comparison (current - other); p_adjusted by Holm
+    current: object        # IndexEstimate of the root in the period
+    earlier: object        # IndexEstimate of the root in ``other``
+
+    @property
+    def enough_data(self):
+        """Both sides pass the publication rule (n_valid >= 30, CI at most 20 points)."""
+        return enough_data(self.current) and enough_data(self.earlier)
+
+    @property
+    def significant(self):
+        """True/False, or None when either side has too little data for a verdict."""
+        if not self.enough_data or self.comparison.p_adjusted is None:
+            return None
+        return self.comparison.p_adjusted < 0.05
+
+
 def period_comparisons(unit, instrument_code, period):
     """The root index now vs the previous period and vs the same period last year.
 
     All three periods are domains of one analysis, so each difference has a design-based
-    CI and p-value; the two p-values are adjusted together (Holm).
+    CI and p-value. A comparison where either side fails the publication rule gets no
+    verdict (a 31-response period is not evidence of change); the others' p-values are
+    adjusted together (Holm).
     """
     others = [previous_period(period), same_period_last_year(period)]
     start = min(p.start for p in [period, *others])
@@ -111,12 +135,18 @@ def period_comparisons(unit, instrument_code, period):
         inside = (times >= np.datetime64(p.start)) & (times < np.datetime64(p.end))
         labels[inside] = "current" if p is period else p.label
     result = analyze_labels(data, labels)
-    present = {d.key[0] for d in result.domains}
+    domains = {d.key[0]: d for d in result.domains}
+    if "current" not in domains:
+        return []
     root = root_code(result.domains[0])
-    comparisons = [compare(result, root, ("current",), (p.label,)) for p in others
-                   if {"current", p.label} <= present]
-    return list(zip([p for p in others if {"current", p.label} <= present],
-                    adjust(comparisons, "holm"), strict=True))
+    found = [PeriodComparison(p, compare(result, root, ("current",), (p.label,)),
+                              domains["current"].get(root), domains[p.label].get(root))
+             for p in others if p.label in domains]
+    judged = [c for c in found if c.enough_data]
+    adjusted = dict(zip((id(c) for c in judged),
+                        adjust([c.comparison for c in judged], "holm"), strict=True))
+    return [replace(c, comparison=adjusted.get(id(c), replace(c.comparison, p_adjusted=None)))
+            for c in found]
 
 
 def public_results(unit, period, lang=None):

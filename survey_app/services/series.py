@@ -1,8 +1,16 @@
-"""Monthly and quarterly series of every index node of a unit, and their forecasts."""
+"""Monthly and quarterly series of every index node of a unit, and their forecasts.
+
+The current month (or quarter) is still being collected: its point is kept, marked
+``partial``, but never fitted, since one more response would move the forecast. The
+forecast starts from the last complete period, so its first step is the current one.
+"""
 from dataclasses import dataclass
 from datetime import datetime
 
-from analysis.forecast import forecast
+from flask_babel import gettext as _
+
+from analysis.forecast import MIN_POINTS, forecast
+from survey_app import clock
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months, shifted
 from survey_app.services.results import ordered
@@ -19,6 +27,7 @@ class Point:
     ci_low: float | None
     ci_high: float | None
     se: float | None
+    partial: bool = False     # the current period, still being collected
 
 
 def period_labels(start: datetime, end: datetime, by):
@@ -32,21 +41,29 @@ def period_labels(start: datetime, end: datetime, by):
     return labels
 
 
-def unit_series(unit, instrument_code, by="month", months=36):
+def period_label(day, by):
+    return f"{day.year}-{day.month:02d}" if by == "month" else \
+        f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def unit_series(unit, instrument_code, by="month", months=36, today=None):
     """{node code: [Point]} over the last ``months`` months, the index tree's root first.
 
     Periods without responses are kept as points with no estimate, so a gap shows as a gap.
+    The period holding ``today`` (default: ``clock.today()``) is marked ``partial``.
     """
     if by not in SEASON:
         raise ValueError(f"unknown frequency '{by}'; choose month or quarter")
-    end = last_twelve_months().end
-    window = shifted(last_twelve_months(), -(months - 12), "window")
+    today = today or clock.today()
+    end = last_twelve_months(today).end
+    window = shifted(last_twelve_months(today), -(months - 12), "window")
     data = load_scope(unit, instrument_code, window.start, end)
     if not len(data.weights):
         return {}
     domains = {d.key[0]: d for d in analyze_scope(data, by=(by,)).domains}
     labels = period_labels(window.start, end, by)
     labels = labels[labels.index(min(domains)):]  # start at the first period with answers
+    current = period_label(today, by)
     codes = [e.code for e in ordered(next(iter(domains.values())))]  # the root first
     series = {}
     for code in codes:
@@ -54,20 +71,45 @@ def unit_series(unit, instrument_code, by="month", months=36):
         for label in labels:
             found = domains[label].get(code) if label in domains else None
             if found is None:
-                points.append(Point(label, 0, None, None, None, None))
+                points.append(Point(label, 0, None, None, None, None, label == current))
             else:
                 points.append(Point(label, found.n, found.estimate, found.ci_low, found.ci_high,
-                                    found.se))
+                                    found.se, label == current))
         series[code] = points
     return series
 
 
+def complete_points(points):
+    """The series without its trailing partial period(s)."""
+    points = list(points)
+    while points and points[-1].partial:
+        points.pop()
+    return points
+
+
 def forecast_points(points, by="month", horizon=3):
-    """The forecast of a series, or None when it has gaps (periods without an estimate)."""
-    if any(p.estimate is None for p in points):
+    """The forecast from the complete periods of a series, ``horizon`` periods after the
+    last complete one (so the current, partial period is the first one forecast); None
+    when the complete periods have gaps (periods without an estimate)."""
+    fitted = complete_points(points)
+    if any(p.estimate is None for p in fitted):
         return None
-    return forecast([p.estimate for p in points], [p.se for p in points], horizon=horizon,
+    return forecast([p.estimate for p in fitted], [p.se for p in fitted], horizon=horizon,
                     season=SEASON[by])
+
+
+def last_complete_label(points):
+    """The label the forecast starts after (None when no period is complete yet)."""
+    fitted = complete_points(points)
+    return fitted[-1].label if fitted else None
+
+
+def forecast_reason(result):
+    """Why ``result`` (a Forecast without a model) has no forecast, in the reader's language."""
+    if result.reason_code == "too_short":
+        return _("the series has %(n)d complete periods; a forecast needs at least %(need)d.",
+                 n=result.series_points, need=MIN_POINTS)
+    return _("no model could be fitted to this series.")
 
 
 def forecast_json(result, last_label=None, by="month"):
@@ -90,7 +132,7 @@ def future_labels(last_label, by, count):
     index = int(last_label[5:]) if by == "month" else int(last_label[-1])
     per_year = SEASON[by]
     labels = []
-    for _ in range(count):
+    for _step in range(count):
         year, index = (year + 1, 1) if index == per_year else (year, index + 1)
         labels.append(f"{year}-{index:02d}" if by == "month" else f"{year}-Q{index}")
     return labels

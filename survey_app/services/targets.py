@@ -1,35 +1,55 @@
 """The target table of a unit: official result, internal estimate, target, gap, P(met).
 
+Each official row is set against the questionnaire node that says it measures it (the
+``official`` mapping of the instrument files, ``instruments/official.py``): when several
+questionnaires of the unit measure the same official node, the most complete measure
+(most items in the node) with answers wins, then the one with the most responses.
 Beside the internal estimate, each row gets
 - a nowcast of the next official value: the internal estimate calibrated on the years in
   which both an official result and internal responses exist (``analysis.nowcast``);
-- for the headline index, the forecast of the monthly internal series to December of the
-  target year and the probability that it reaches the target (``analysis.forecast``).
+- for a questionnaire's headline index, the forecast of the monthly internal series to
+  December of the target year and the probability that it reaches the target
+  (``analysis.forecast``).
+A cell left blank always says why (``TargetRow.blanks``, ``explain_blank``).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from analysis.forecast import MIN_POINTS
 from analysis.nowcast import nowcast
 from analysis.targets import probability_met
+from survey_app import clock
 from survey_app.extensions import db
 from survey_app.models import OfficialResult
+from survey_app.services import instrument_store
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import instruments_in_scope, unit_results
-from survey_app.services.series import forecast_points, steps_to_year_end, unit_series
+from survey_app.services.series import (
+    forecast_points,
+    last_complete_label,
+    steps_to_year_end,
+    unit_series,
+)
 
 #: A forecast further ahead than this is not shown (the interval would say nothing).
 MAX_FORECAST_MONTHS = 18
+#: The columns that may be blank for a reason.
+COLUMNS = ("internal", "nowcast", "forecast")
 
-# Official node -> (instrument, node code, scale): the internal estimate of that node is
-# scale x index. SIPAS nodes are percentages; PAR INDEX 8.1 turns SIPAS into points.
-SIPAS_2023 = {code: ("sipas-2023", code, 1.0)
-              for code in ("total", "I", "II", "1", "2", "3", "4", "5", "6", "7", "8", "9")}
-COUNTER = {"II": ("sipas-counter", "total", 1.0),
-           **{code: ("sipas-counter", code, 1.0) for code in ("5", "6", "7", "8", "9")}}
-PAR_POINTS = {"8.1": ("sipas-2023", "total", 0.1),
-              **{f"8.1.{i}": ("sipas-counter", str(4 + i), m / 100)
-                 for i, m in zip(range(1, 6), (1.5, 1.5, 2.5, 2.5, 2.0), strict=True)}}
+
+@dataclass(frozen=True)
+class Source:
+    """The questionnaire node an official row is set against: value = scale x index."""
+
+    instrument: str
+    node: str
+    scale: float
+    headline: bool   # the questionnaire's root index (the one forecast to December)
+
+    def __str__(self):
+        return f"{self.instrument}:{self.node}"
 
 
 @dataclass(frozen=True)
@@ -38,30 +58,40 @@ class TargetRow:
     estimate: float | None  # internal, on the row's scale
     ci_low: float | None
     ci_high: float | None
-    source: str | None      # instrument/node the estimate comes from
+    source: str | None      # instrument:node the estimate comes from
     gap: float | None       # target - estimate
     probability: float | None        # P(target met): nowcast if any, else the estimate
     nowcast: object = None           # analysis.nowcast.Nowcast on the row's scale
     forecast: tuple | None = None    # (month, mean, low, high, P(>= target)), row's scale
+    blanks: dict = field(default_factory=dict)  # column -> (reason code, params)
 
 
-def mapping_for(index, available):
-    if index == "SIPAS":
-        return SIPAS_2023 if "sipas-2023" in available else COUNTER
-    if index == "PAR_INDEX":
-        return PAR_POINTS
-    return {}
+def sources_for(index, available):
+    """{official code: [Source], most complete measure first} for the official ``index``,
+    from the ``official`` mapping of each questionnaire in ``available`` (most responses
+    first)."""
+    ranked = {}
+    for rank, code in enumerate(available):
+        current = instrument_store.current_version(code)
+        if current is None:
+            continue
+        instrument = current[1]
+        for official_code, (node, scale) in instrument.official_nodes(index).items():
+            source = Source(code, node.code, scale, node.code == instrument.index.code)
+            ranked.setdefault(official_code, []).append((-len(node.item_codes()), rank, source))
+    return {code: [s for *_, s in sorted(found, key=lambda t: t[:2])]
+            for code, found in ranked.items()}
 
 
 class Internal:
     """Internal estimates of a unit, computed once per instrument and period."""
 
-    def __init__(self, unit):
-        self.unit = unit
+    def __init__(self, unit, today):
+        self.unit, self.today = unit, today
         self.cache = {}
 
     def overall(self, instrument, period):
-        key = (instrument, period.label)
+        key = (instrument, period.label, period.start)
         if key not in self.cache:
             self.cache[key] = unit_results(self.unit, instrument, period).overall
         return self.cache[key]
@@ -69,7 +99,7 @@ class Internal:
     def monthly(self, instrument):
         key = (instrument, "series")
         if key not in self.cache:
-            self.cache[key] = unit_series(self.unit, instrument, "month")
+            self.cache[key] = unit_series(self.unit, instrument, "month", today=self.today)
         return self.cache[key]
 
 
@@ -84,36 +114,73 @@ def official_history(row):
     return dict(found)
 
 
-def row_nowcast(internal, row, instrument, node, scale, current):
-    """The next official value from the current internal estimate, or None without a
-    single past year that has both an official result and internal responses."""
-    pairs = []
-    for year, result in sorted(official_history(row).items()):
-        overall = internal.overall(instrument, parse_period(str(year)))
-        found = overall.get(node) if overall else None
+def row_nowcast(internal, row, source, current):
+    """(Nowcast, None) of the next official value from the current internal estimate, or
+    (None, reason) without a past year that has both an official result and responses."""
+    history, pairs = official_history(row), []
+    years = sorted(history)
+    for year in years:
+        overall = internal.overall(source.instrument, parse_period(str(year)))
+        found = overall.get(source.node) if overall else None
         if found is not None and found.estimate is not None:
-            pairs.append((result, scale * found.estimate))
+            pairs.append((history[year], source.scale * found.estimate))
     if not pairs:
-        return None
+        return None, ("no_calibration", {"years": ", ".join(map(str, years)) or "—",
+                                         "instrument": source.instrument})
     official, past = zip(*pairs, strict=True)
-    return nowcast(official, past, scale * current.estimate, scale * current.se,
-                   prior_sd=3.0 * scale)
+    return nowcast(official, past, source.scale * current.estimate,
+                   source.scale * current.se, prior_sd=3.0 * source.scale), None
 
 
-def row_forecast(internal, row, instrument, node, scale):
-    """(month, mean, low, high, P) of the internal series in December of the target year."""
-    points = (internal.monthly(instrument) or {}).get(node)
-    if not points:
-        return None
-    steps = steps_to_year_end(points[-1].label, "month", row.year + 1)
-    if not 1 <= steps <= MAX_FORECAST_MONTHS:
-        return None
+def row_forecast(internal, row, source):
+    """((month, mean, low, high, P), None) of the internal series in December of the target
+    year, or (None, reason)."""
+    year = row.year + 1
+    if not source.headline:
+        return None, ("not_headline", {"instrument": source.instrument})
+    points = (internal.monthly(source.instrument) or {}).get(source.node) or []
+    start = last_complete_label(points)  # the current month is forecast, not fitted
+    if start is None:
+        return None, ("too_short", {"n": 0, "need": MIN_POINTS})
+    steps = steps_to_year_end(start, "month", year)
+    if steps < 1:
+        return None, ("past", {"year": year})
+    if steps > MAX_FORECAST_MONTHS:
+        return None, ("too_far", {"year": year, "months": steps, "max": MAX_FORECAST_MONTHS})
     result = forecast_points(points, "month", steps)
-    if result is None or result.model is None:
-        return None
-    p = result.probability_at_least(row.target_next_year / scale)
-    return (f"{row.year + 1}-12", scale * result.mean[-1], scale * result.low[-1],
-            scale * result.high[-1], p)
+    if result is None:
+        return None, ("gaps", {})
+    if result.model is None:
+        return None, (result.reason_code, {"n": result.series_points, "need": MIN_POINTS})
+    p = result.probability_at_least(row.target_next_year / source.scale) \
+        if row.target_next_year is not None else None
+    s = source.scale
+    return (f"{year}-12", s * result.mean[-1], s * result.low[-1], s * result.high[-1], p), None
+
+
+def explain_blank(reason):
+    """Why a cell is blank, in the reader's language; ``reason`` is (code, params)."""
+    code, p = reason
+    messages = {
+        "no_mapping": lambda: _("No questionnaire of this unit measures %(index)s %(code)s.",
+                                **p),
+        "no_responses": lambda: _("No responses to %(instrument)s in the last 12 months.",
+                                  **p),
+        "no_valid": lambda: _("No valid answers to %(node)s of %(instrument)s in the last "
+                              "12 months.", **p),
+        "no_calibration": lambda: _("No year with both an official result (%(years)s) and "
+                                    "responses to %(instrument)s to calibrate on.", **p),
+        "not_headline": lambda: _("Only the headline index of %(instrument)s is forecast.",
+                                  **p),
+        "past": lambda: _("December %(year)d has passed.", **p),
+        "too_far": lambda: _("December %(year)d is %(months)d months ahead; forecasts go "
+                             "at most %(max)d months ahead.", **p),
+        "gaps": lambda: _("Some months have no answers: the monthly series has gaps."),
+        "too_short": lambda: _("The monthly series has %(n)d complete months; a forecast "
+                               "needs %(need)d.", **p),
+        "no_model": lambda: _("No model could be fitted to the monthly series."),
+    }
+    return messages[code]()
 
 
 def tables_of(unit):
@@ -136,12 +203,14 @@ def _round(value, digits=3):
 
 
 def target_json(t):
-    """A row of the target table as JSON (API and CLI)."""
+    """A row of the target table as JSON (API and CLI); a blank part says why."""
     r = t.row
     data = {"code": r.code, "level": r.level, "name_vi": r.name_vi, "max": r.max_points,
             "result": r.result, "target_next_year": r.target_next_year,
             "lead_unit": r.lead_unit, "internal": None, "nowcast": None, "forecast": None,
-            "gap": _round(t.gap), "probability_target_met": _round(t.probability)}
+            "gap": _round(t.gap), "probability_target_met": _round(t.probability),
+            "blank": {column: {"reason": reason[0], "message": explain_blank(reason)}
+                      for column, reason in t.blanks.items()}}
     if t.estimate is not None:
         data["internal"] = {"source": t.source, "estimate": _round(t.estimate),
                             "ci_low": _round(t.ci_low), "ci_high": _round(t.ci_high)}
@@ -156,31 +225,53 @@ def target_json(t):
     return data
 
 
-def target_table(unit, rows):
+def missing_estimate(internal, row, candidates, period):
+    """Why no candidate gives an estimate: no mapping, no responses or no valid answers."""
+    if not candidates:
+        return "no_mapping", {"index": row.index, "code": row.code}
+    first = candidates[0]
+    if internal.overall(first.instrument, period) is None:
+        return "no_responses", {"instrument": first.instrument}
+    return "no_valid", {"instrument": first.instrument, "node": first.node}
+
+
+def target_row(internal, row, candidates, period):
+    for source in candidates:
+        overall = internal.overall(source.instrument, period)
+        found = overall.get(source.node) if overall else None
+        if found is not None and found.estimate is not None:
+            break
+    else:
+        reason = missing_estimate(internal, row, candidates, period)
+        return TargetRow(row, None, None, None, None, None, None,
+                         blanks=dict.fromkeys(COLUMNS, reason))
+    s = source.scale
+    estimate, low, high = s * found.estimate, s * found.ci_low, s * found.ci_high
+    now, why_not_now = row_nowcast(internal, row, source, found)
+    ahead, why_not_ahead = row_forecast(internal, row, source)
+    gap = probability = None
+    if row.target_next_year is not None:
+        gap = row.target_next_year - estimate
+        probability = now.probability_at_least(row.target_next_year) if now \
+            else probability_met(estimate, s * found.se, row.target_next_year)
+    blanks = {column: why for column, why in (("nowcast", why_not_now),
+                                               ("forecast", why_not_ahead)) if why}
+    return TargetRow(row, estimate, low, high, str(source), gap, probability, now, ahead,
+                     blanks)
+
+
+def nothing_mapped(table):
+    """True when no row of the table has a questionnaire measuring it."""
+    return bool(table) and all(t.blanks.get("internal", ("",))[0] == "no_mapping"
+                               for t in table)
+
+
+def target_table(unit, rows, today=None):
     """Rows of one official table with the unit's internal estimates (last 12 months)."""
     if not rows:
         return []
-    available = set(instruments_in_scope(unit))
-    mapping = mapping_for(rows[0].index, available)
-    period = last_twelve_months()
-    internal = Internal(unit)
-    table = []
-    for row in rows:
-        estimate = low = high = gap = probability = source = now = ahead = None
-        instrument, node, scale = mapping.get(row.code, (None, None, None))
-        if instrument in available:
-            overall = internal.overall(instrument, period)
-            found = overall.get(node) if overall else None
-            if found is not None and found.estimate is not None:
-                estimate, low, high = (scale * found.estimate, scale * found.ci_low,
-                                       scale * found.ci_high)
-                source = f"{instrument}:{node}"
-                now = row_nowcast(internal, row, instrument, node, scale, found)
-                if row.target_next_year is not None:
-                    gap = row.target_next_year - estimate
-                    probability = now.probability_at_least(row.target_next_year) if now \
-                        else probability_met(estimate, scale * found.se, row.target_next_year)
-                    if node == "total":
-                        ahead = row_forecast(internal, row, instrument, node, scale)
-        table.append(TargetRow(row, estimate, low, high, source, gap, probability, now, ahead))
-    return table
+    today = today or clock.today()
+    sources = sources_for(rows[0].index, instruments_in_scope(unit))
+    period = last_twelve_months(today)
+    internal = Internal(unit, today)
+    return [target_row(internal, row, sources.get(row.code, []), period) for row in rows]

@@ -103,3 +103,23 @@ def test_other_units_comments_are_invisible(client, login, make_user, commented,
     page = client.get("/admin/comments")
     assert client.post(f"/admin/comments/{comment.id}/hide",
                        data={"csrf_token": csrf_from(page.data)}).status_code == 404
+
+
+def test_only_low_satisfaction_ratings_make_a_response_negative(client, login, make_user,
+                                                                 make_unit, make_service_point):
+    """A "No" (0) to the yes/no question or "1 trip" to the choice question is not
+    dissatisfaction: only a 1-2 on a 5-level satisfaction item is."""
+    from survey_app.services.feedback import negative_responses
+
+    ward = make_unit(code="W2", kind="ward")
+    url = f"/s/{make_service_point(unit=ward).current_token.token}"
+    form_post(client, url, answers=dict(ANSWERS, extra_request="0", trips="1"))
+    form_post(client, url, answers=dict(ANSWERS, trips="2"))
+    form_post(client, url, answers=dict(ANSWERS, results="2", trips="2"))
+    found = negative_responses(ward)
+    assert [items for _response, items in found] == [["Kết quả đúng hẹn, chính xác"]]
+    login(make_user(role=Role.UNIT_MANAGER, unit=ward))
+    html = client.get("/admin/comments").data.decode()
+    negative = html.split("<h2>")[-1]
+    assert "Kết quả đúng hẹn" in negative and "đi lại" not in negative and "ngoài quy định" not in negative
+    assert negative.count("<tr>") == 2  # the header and the one response
