@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 
-from instruments.answers import NOT_APPLICABLE, clean_answers
+from instruments.answers import DECLINED, NOT_APPLICABLE, clean_answers, without_control_characters
 from instruments.schema import PROFILE_FIELDS, PROFILE_QUESTIONS, SATISFACTION_LABELS
 from survey_app.choices import choice_list
 from survey_app.services.submit import parse_uuid
@@ -32,7 +32,13 @@ def item_choices(item, lang):
         choices = [(str(o.value), o.label[lang]) for o in item.options]
     if item.not_applicable:
         choices.append((NOT_APPLICABLE, _("Not applicable")))
+    if item.sensitive:
+        choices.append((DECLINED, _("Prefer not to answer")))
     return choice_list(choices)
+
+
+def clean_text(value):
+    return without_control_characters(value) if isinstance(value, str) else value
 
 
 class SurveyForm(FlaskForm):
@@ -76,7 +82,7 @@ def survey_form_class(instrument, lang):
     for item in instrument.items:
         label = item.label(lang)
         if item.type == "text":
-            attrs[item.code] = TextAreaField(label)
+            attrs[item.code] = TextAreaField(label, filters=[clean_text])
         else:
             attrs[item.code] = RadioField(label, choices=item_choices(item, lang),
                                           validate_choice=False)

@@ -1,4 +1,6 @@
 """Routes a citizen reaches by QR code, kiosk or invitation link."""
+import re
+
 from flask import (
     abort,
     current_app,
@@ -19,6 +21,8 @@ from survey_app.public.forms import make_survey_form
 from survey_app.services import instrument_store, invite, org
 from survey_app.services.hashing import client_key
 from survey_app.services.submit import InvitationUsed, parse_uuid, submit_response
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def current_lang():
@@ -41,7 +45,9 @@ def only_accepted(response):
 
 def point_for_token(token):
     """The live service point of a QR token; a friendly 404/410 page otherwise."""
-    row = org.token_lookup(token)
+    # QR tokens are URL-safe base64; anything else (a NUL byte PostgreSQL refuses, an
+    # overlong path) is simply unknown, without a query.
+    row = org.token_lookup(token) if TOKEN_RE.fullmatch(token) else None
     if row is None:
         abort(message_page(_("This QR code is not known"),
                            _("Please check the code at the counter, or ask the officer."), 404))

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -199,3 +200,41 @@ def test_racing_duplicates_store_exactly_one_response(ctx, make_service_point):
         t.join()
     assert statuses == [302] * 8
     assert counts() == (1, 8)
+
+
+def test_control_characters_are_dropped_from_the_comment_and_the_answers_kept(
+        client, make_service_point):
+    point = make_service_point()
+    response, _ = form_post(client, url_of(point), comment="Tốt\x00 lắm\x07\r\nCảm ơn\x1b")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Comment.text)) == "Tốt lắm\r\nCảm ơn"
+    assert counts() == (1, 8)
+
+
+@pytest.mark.parametrize("name", [*ANSWERS, "comment", "respondent_type", "sex", "age_band",
+                                  "client_uuid", "csrf_token", "lang"])
+def test_a_nul_byte_in_any_field_never_gives_a_500(client, make_service_point, name):
+    point = make_service_point()
+    response, _ = form_post(client, url_of(point), **{name: "1\x00"})
+    assert response.status_code in (302, 400), response.status_code
+    assert counts()[0] == (1 if response.status_code == 302 else 0)
+
+
+def test_a_nul_byte_in_the_link_never_gives_a_500(client, make_service_point):
+    make_service_point()
+    for url in ("/s/ab%00cd", "/k/ab%00cd", "/i/ab%00cd", "/s/ab%00cd/thanks"):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data=ANSWERS).status_code in (404, 405), url
+
+
+def test_the_sensitive_question_may_be_skipped_or_declined(client, make_service_point):
+    point = make_service_point()
+    html = client.get(url_of(point), follow_redirects=True).data.decode()
+    assert "Không muốn trả lời" in html
+    skipped = {k: v for k, v in ANSWERS.items() if k != "extra_request"}
+    assert form_post(client, url_of(point), answers=skipped)[0].status_code == 302
+    declined = dict(ANSWERS, extra_request="decline")
+    assert form_post(client, url_of(point), answers=declined)[0].status_code == 302
+    assert counts() == (2, 14)  # 7 answers each, none for the declined question
+    refused = dict(ANSWERS, access="decline")  # only sensitive questions offer it
+    assert form_post(client, url_of(point), answers=refused)[0].status_code == 400
