@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 ITEM_TYPES = ("likert5", "yesno", "choice", "text")
 RULES = ("mean", "pooled", "weighted")
 LANGS = ("vi", "en")
+SECONDS_PER_QUESTION = 8
 
 SATISFACTION_LABELS = {
     1: {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
@@ -153,6 +154,15 @@ class Instrument:
             if item.code == code:
                 return item
         raise KeyError(code)
+
+    @property
+    def minutes_to_answer(self):
+        """The minutes promised on posters and the form: about 8 s per question to tap.
+
+        Free-text questions are optional and not counted; at least one minute.
+        """
+        questions = sum(1 for item in self.items if item.type != "text")
+        return max(1, int(questions * SECONDS_PER_QUESTION / 60 + 0.5))
 
     @property
     def scored_items(self):
