@@ -119,8 +119,13 @@ def run_survey(point, channel, thanks_url, invitation=None, client_uuid=None):
     lang = current_lang()
     form = make_survey_form(instrument, lang, point.id, client_uuid=client_uuid)
     kiosk = channel == Channel.KIOSK
-    if request.method == "GET" or "switch_lang" in request.form:
-        # the language button re-renders the form in the other language, answers kept
+    if request.method == "GET":
+        return survey_page(point, instrument, form, kiosk=kiosk)
+    if "switch_lang" in request.form:
+        # the language button re-renders the form in the other language, answers kept;
+        # after Back and "resubmit" from the thank-you page, it says the form was sent
+        if find_by_uuid(parse_uuid(form.client_uuid.data)) is not None:
+            return already_sent_page(request.view_args["token"])
         return survey_page(point, instrument, form, kiosk=kiosk)
     if form.validate():
         try:
@@ -132,6 +137,8 @@ def run_survey(point, channel, thanks_url, invitation=None, client_uuid=None):
             return used_invitation_page()
         db.session.commit()
         return redirect(thanks_url)
+    if find_by_uuid(parse_uuid(form.client_uuid.data)) is not None:
+        return already_sent_page(request.view_args["token"])
     if form.csrf_failed:
         notice = _("The page was open for a long time. Your answers are kept: "
                    "please press \"Send\" again.")
@@ -148,13 +155,20 @@ def form_of_this_url(token):
     if client_uuid is None:
         return None, redirect(here(f=form_token.new_form_id()))
     if find_by_uuid(client_uuid) is not None:
-        kiosk = request.endpoint == "public.take_kiosk_survey"
-        new_form = url_for(request.endpoint, token=token, lang="vi" if kiosk else current_lang())
-        return None, message_page(
-            _("Your answers were already sent"),
-            _("Thank you. This form was sent before and is not stored twice."), 200,
-            link=(new_form, _("Next person") if kiosk else _("Answer about another visit")))
+        return None, already_sent_page(token)
     return client_uuid, None
+
+
+def already_sent_page(token):
+    """This form's answers are stored: say so, and offer a new form (never the old one)."""
+    if request.endpoint == "public.take_invited_survey":
+        return used_invitation_page()
+    kiosk = request.endpoint == "public.take_kiosk_survey"
+    new_form = url_for(request.endpoint, token=token, lang="vi" if kiosk else current_lang())
+    return message_page(
+        _("Your answers were already sent"),
+        _("Thank you. This form was sent before and is not stored twice."), 200,
+        link=(new_form, _("Next person") if kiosk else _("Answer about another visit")))
 
 
 def take_point_survey(token, channel, thanks_endpoint):

@@ -113,6 +113,11 @@ def test_back_after_thank_you_shows_the_form_as_sent_not_a_fresh_one(client, mak
     html = back.data.decode()
     assert back.status_code == 200 and "đã được gửi" in html
     assert 'name="client_uuid"' not in html and "/s/" in attribute(html, r'class="button" href="([^"]+)"')
+    # Back to a page that was a post (a language switch, a page with errors) and "resubmit"
+    for repost in ({"switch_lang": "en"}, {"access": ""}):
+        again = client.post(form_url, data={"csrf_token": csrf_from(page.data),
+                                             "client_uuid": uuid_from(page.data), **repost})
+        assert again.status_code == 200 and "đã được gửi" in again.data.decode()
     assert counts() == (1, 8)
 
 
@@ -197,3 +202,17 @@ def test_the_kiosk_link_is_on_the_console_and_in_the_demo_output(client, runner,
     assert demo.exit_code == 0, demo.output
     kiosk_links = re.findall(r"kiosk: http://survey\.test/k/[\w-]+", demo.output)
     assert len(kiosk_links) == demo.output.count("http://survey.test/s/") > 0
+
+
+def test_every_form_stays_small_blank_and_with_every_error(client, make_service_point):
+    import instruments
+
+    for ident in instruments.bundled():
+        point = make_service_point(instrument=ident)
+        for lang in ("vi", "en"):
+            blank = client.get(qr_url(point) + f"?lang={lang}", follow_redirects=True)
+            assert len(blank.data) < 60 * 1024, (ident, lang, len(blank.data))
+            errors, _ = form_post(client, qr_url(point) + f"?lang={lang}", answers={})
+            assert errors.status_code == 400
+            assert len(errors.data) < 60 * 1024, (ident, lang, len(errors.data))
+            assert "<script" not in errors.data.decode()
