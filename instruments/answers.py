@@ -5,11 +5,22 @@ value is accepted or refused the same way everywhere. Problems are returned as c
 (``required``, ``choice``, ``not_applicable``, ``too_long``, ``unknown``) with
 parameters; the caller words them in the respondent's language.
 """
+import re
 from dataclasses import dataclass, field
 
 from instruments.schema import PROFILE_FIELDS, SATISFACTION_LABELS
 
 NOT_APPLICABLE = "na"
+#: The answer "Không muốn trả lời / Prefer not to answer" of a sensitive item: stored as
+#: no answer at all, like a skipped optional question.
+DECLINED = "decline"
+# C0/C1 control characters other than tab and line breaks: a pasted NUL byte cannot be
+# stored by PostgreSQL, and none of them means anything in a comment.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(text):
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 @dataclass
@@ -41,11 +52,13 @@ def _as_int(value):
 def clean_item(item, raw, result):
     blank = raw is None or (isinstance(raw, str) and not raw.strip())
     if item.type == "text":
-        text = "" if blank else str(raw).strip()
+        text = "" if blank else without_control_characters(str(raw)).strip()
         if len(text) > item.max_length:
             result.errors[item.code] = ("too_long", {"n": item.max_length})
         elif text:
             result.comment = text
+        return
+    if item.sensitive and str(raw).strip().lower() == DECLINED:
         return
     if blank:
         if item.required:

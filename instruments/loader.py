@@ -17,6 +17,7 @@ from instruments.schema import (
     Item,
     Option,
     Section,
+    text_mapping,
 )
 from instruments.tree import build_node, check_unique_codes
 
@@ -26,10 +27,7 @@ ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,59}$")
 
 
 def _text(raw, where, key):
-    value = raw.get(key)
-    if not isinstance(value, dict) or not value.get("vi") or not value.get("en"):
-        raise InstrumentError(f"{where}: '{key}' needs both 'vi' and 'en' wording")
-    return {"vi": str(value["vi"]), "en": str(value["en"])}
+    return text_mapping(raw.get(key), where, key)
 
 
 def _options(raw, where):
@@ -67,9 +65,14 @@ def build_item(raw, where):
     max_length = int(raw.get("max_length", 1000))
     if max_length < 1:
         raise InstrumentError(f"{here}: 'max_length' must be positive")
+    sensitive = bool(raw.get("sensitive", False))
+    if sensitive and (kind == "text" or raw.get("required")):
+        raise InstrumentError(f"{here}: a 'sensitive' item is an optional choice: it cannot be "
+                              "required or free text")
     return Item(
         code=code, type=kind, text=_text(raw, here, "text"),
-        required=bool(raw.get("required", kind != "text")),
+        required=bool(raw.get("required", kind != "text" and not sensitive)),
+        sensitive=sensitive,
         not_applicable=bool(raw.get("not_applicable", False)),
         options=options, max_length=max_length,
         help=_text(raw, here, "help") if "help" in raw else None,

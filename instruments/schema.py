@@ -11,6 +11,7 @@ RULES = ("mean", "pooled", "weighted")
 LANGS = ("vi", "en")
 #: Official indices a node may be set against, and the scale each is published on.
 OFFICIAL_INDICES = {"SIPAS": "percent", "PAR_INDEX": "points", "PAPI": "points"}
+SECONDS_PER_QUESTION = 8
 
 SATISFACTION_LABELS = {
     1: {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
@@ -50,6 +51,27 @@ class InstrumentError(ValueError):
     """An instrument file that does not follow the schema."""
 
 
+def text_mapping(value, here, key):
+    """Check a bilingual text (``{vi: …, en: …}``) and return it as a plain dict.
+
+    Only the keys ``vi`` and ``en`` with non-empty text are accepted: an unquoted comma in
+    a YAML flow mapping (``{vi: A, B, en: C}``) silently makes ``B`` a key with no value
+    and cuts the wording at the comma, and an unquoted ``Yes``/``No`` becomes a boolean.
+    """
+    if not isinstance(value, dict) or not value.get("vi") or not value.get("en"):
+        raise InstrumentError(f"{here}: '{key}' needs both 'vi' and 'en' wording")
+    extra = sorted(str(k) for k in value if k not in LANGS)
+    if extra:
+        raise InstrumentError(
+            f"{here}: '{key}' has keys other than 'vi' and 'en' ({', '.join(extra)}): "
+            "put text that holds a comma or a colon in quotes")
+    for lang in LANGS:
+        if not isinstance(value[lang], str):
+            raise InstrumentError(
+                f"{here}: '{key}' {lang} is {value[lang]!r}, not text: put it in quotes")
+    return {lang: value[lang] for lang in LANGS}
+
+
 @dataclass(frozen=True)
 class Option:
     value: int
@@ -66,6 +88,9 @@ class Item:
     options: tuple = ()
     max_length: int = 1000
     help: dict | None = None
+    #: A question some people would rather not answer (e.g. being asked for money): never
+    #: required, and the form offers "Không muốn trả lời / Prefer not to answer".
+    sensitive: bool = False
 
     @property
     def scored(self):
@@ -132,6 +157,15 @@ class Instrument:
             if item.code == code:
                 return item
         raise KeyError(code)
+
+    @property
+    def minutes_to_answer(self):
+        """The minutes promised on posters and the form: about 8 s per question to tap.
+
+        Free-text questions are optional and not counted; at least one minute.
+        """
+        questions = sum(1 for item in self.items if item.type != "text")
+        return max(1, int(questions * SECONDS_PER_QUESTION / 60 + 0.5))
 
     @property
     def scored_items(self):

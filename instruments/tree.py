@@ -5,7 +5,7 @@ A node with ``items`` averages them; a node with ``children`` averages its child
 (``mean``), pools all items below it equally (``pooled``) or weights its children
 (``weighted``).
 """
-from instruments.schema import RULES, InstrumentError, Node
+from instruments.schema import RULES, InstrumentError, Node, text_mapping
 
 
 def node_coefficients(rule, items, children, weights):
@@ -35,9 +35,7 @@ def build_node(raw, scored_codes, where, depth=0):
     if not code:
         raise InstrumentError(f"{where}: an index node has no code")
     here = f"{where}: index node '{code}'"
-    name = raw.get("name")
-    if not isinstance(name, dict) or not name.get("vi") or not name.get("en"):
-        raise InstrumentError(f"{here}: 'name' needs both 'vi' and 'en'")
+    name = text_mapping(raw.get("name"), here, "name")
     items = tuple(str(i) for i in raw.get("items") or ())
     raw_children = raw.get("children") or ()
     if bool(items) == bool(raw_children):
@@ -59,7 +57,7 @@ def build_node(raw, scored_codes, where, depth=0):
         raise InstrumentError(f"{here}: 'max_points' must be a positive number")
     level = raw.get("level") or ("total" if depth == 0 else "factor" if items else "aspect")
     return Node(
-        code=code, name=dict(name), level=level, rule=rule, items=items, children=children,
+        code=code, name=name, level=level, rule=rule, items=items, children=children,
         weights=weights, max_points=max_points,
         coefficients=node_coefficients(rule, items, children, weights),
     )

@@ -99,7 +99,7 @@ def demo(responses, seed, allow_production):
         raise click.ClickException("refusing to load demo accounts with a known password in "
                                    "production (add --allow-production for a test site)")
     from survey_app.services.demo import load_demo
-    from survey_app.services.qr import survey_url
+    from survey_app.services.qr import kiosk_url, survey_url
 
     summary = load_demo(responses, seed)
     if summary is None:
@@ -110,10 +110,12 @@ def demo(responses, seed, allow_production):
         click.echo(f"Demo loaded: {summary['responses']} responses.")
         click.echo(f"Staff console: {current_app.config['BASE_URL']}/admin/  "
                    f"users {', '.join(summary['usernames'])}; password {summary['password']}")
-    click.echo("QR links:")
+    click.echo("QR links (and the kiosk link, for a tablet at the counter):")
     for point in db.session.scalars(sa.select(ServicePoint).order_by(ServicePoint.id)):
         if point.current_token:
-            click.echo(f"  {point.unit.code}/{point.code}\t{survey_url(point.current_token.token)}")
+            token = point.current_token.token
+            click.echo(f"  {point.unit.code}/{point.code}\t{survey_url(token)}\t"
+                       f"kiosk: {kiosk_url(token)}")
 
 
 @main.command("create-user")
@@ -176,8 +178,7 @@ def make_qr(unit_code, fmt, output):
         raise click.ClickException("no service point with a live QR code under this unit")
     if fmt == "pdf":
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(qr.posters_pdf(
-            (p.unit.name_vi, p.name_vi, qr.survey_url(p.current_token.token)) for p in points))
+        output.write_bytes(qr.posters_pdf(qr.poster_for(p) for p in points))
         click.echo(f"{len(points)} posters -> {output}")
         return
     output.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,10 @@ class Config:
     INVITATION_DAYS = int(_env("INVITATION_DAYS", "30"))
     #: Submissions one client may make to one service point (Flask-Limiter syntax).
     SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "20 per hour")
+    #: Minutes after which a kiosk's form page returns to a fresh form in Vietnamese, so
+    #: that the next citizen never sees a half-filled one (at least twice the time the
+    #: questionnaire takes).
+    KIOSK_RESET_MINUTES = int(_env("KIOSK_RESET_MINUTES", "5"))
     #: Login attempts per client.
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
     #: Reverse proxies in front of the app (1 behind nginx): the client's address and

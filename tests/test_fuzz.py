@@ -42,7 +42,7 @@ def survey(ctx, make_service_point):
                                WILD, max_size=6),
        dropped=st.sets(st.sampled_from(sorted(ANSWERS)), max_size=3))
 def test_form_posts_never_fail_and_store_all_or_nothing(client, survey, changes, dropped):
-    page = client.get(survey).data
+    page = client.get(survey, follow_redirects=True).data
     data = {"csrf_token": csrf_from(page), "client_uuid": uuid_from(page), **ANSWERS}
     for name in dropped:
         data.pop(name, None)

@@ -27,3 +27,40 @@ def test_upgrade_matches_the_models_and_downgrade_empties(backend, database_url_
         assert remaining == set()
         upgrade()  # and up again: the chain is repeatable
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0005_drops_the_link_from_responses_to_invitations(backend, database_url_factory):
+    url = database_url_factory(backend, "migration5")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO unit (id, code, name_vi, kind, path, created_at) "
+                "VALUES (1, 'U', 'Xã', 'commune', '/1/', '2025-01-01')",
+                "INSERT INTO service_point (id, unit_id, code, name_vi, sector, "
+                "instrument_code, active, created_at) "
+                "VALUES (1, 1, 'Q', 'Quầy', 'land', 'sipas-counter', true, '2025-01-01')",
+                "INSERT INTO instrument (id, code, created_at) VALUES (1, 'sipas-counter', '2025-01-01')",
+                "INSERT INTO instrument_version (id, instrument_id, version, digest, definition, "
+                "created_at) "
+                "VALUES (1, 1, 1, 'd', '{}', '2025-01-01')",
+                "INSERT INTO invitation (id, service_point_id, dossier_hash, created_at, "
+                "expires_at, used_at) VALUES (7, 1, 'h', '2025-03-01', '2025-04-01', "
+                "'2025-03-02 10:11:12')",
+                "INSERT INTO response (id, client_uuid, instrument_version_id, service_point_id, "
+                "unit_id, invitation_id, channel, verified, locale, submitted_at, weight) "
+                "VALUES (1, '6f1c2b9e-0a4d-4c1e-9b7a-3d2f1e0c9b8a', 1, 1, 1, 7, 'invitation', "
+                "true, 'vi', '2025-03-02 10:11:12', 1)",
+            ):
+                conn.execute(sa.text(statement))
+        upgrade(revision="0005")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("response")}
+            verified = conn.execute(sa.text("SELECT verified FROM response")).scalar()
+            used_at = conn.execute(sa.text("SELECT used_at FROM invitation")).scalar()
+        assert "invitation_id" not in columns and verified
+        assert str(used_at).startswith("2025-03-02 00:00:00")  # the day, not the time
+        downgrade(revision="0004")
+        db.engine.dispose()

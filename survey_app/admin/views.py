@@ -200,6 +200,7 @@ def show_service_point(point_id):
     keys = db.session.scalars(sa.select(ApiKey).filter_by(service_point_id=point.id)).all()
     count = org.response_counts([point.id]).get(point.id, 0)
     return render_template("admin/service_point.html", point=point, url=url, keys=keys,
+                           kiosk_url=qr.kiosk_url(token.token) if token else None,
                            count=count, confirm=ConfirmForm(), key_form=ApiKeyForm(),
                            qr_svg=qr.qr_svg(url) if url else None)
 
@@ -274,7 +275,7 @@ def download_qr(point_id, fmt):
 @login_required
 def download_posters(unit_id):
     unit = require_in_scope(db.session.get(Unit, unit_id))
-    posters = [(p.unit.name_vi, p.name_vi, qr.survey_url(p.current_token.token))
+    posters = [qr.poster_for(p)
                for p in org.service_points_in_scope(unit) if p.active and p.current_token]
     if not posters:
         flash(_("This unit has no service point with a live QR code."), "error")

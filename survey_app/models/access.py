@@ -76,7 +76,11 @@ class ApiKey(Base):
 
 
 class Invitation(Base):
-    """A one-use survey link for one dossier. The dossier code is kept only as a keyed hash."""
+    """A one-use survey link for one dossier. The dossier code is kept only as a keyed hash.
+
+    No response points to its invitation; ``used_at`` is the day it was answered (a day,
+    not a time, so that it cannot be matched with the response's ``submitted_at``).
+    """
 
     __tablename__ = "invitation"
     __table_args__ = (

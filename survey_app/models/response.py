@@ -22,7 +22,8 @@ class Response(Base):
 
     ``client_uuid`` is generated when the form is served and makes a resubmission
     (double tap, retry after a lost connection) store one response, not two.
-    ``verified`` is true only for answers through a one-use dossier invitation.
+    ``verified`` is true only for answers through a one-use dossier invitation; nothing
+    links the response to that invitation (whose dossier code could name the citizen).
     ``stratum``, ``psu`` and ``weight`` are the design fields used by ``analysis``.
     """
 
@@ -38,7 +39,6 @@ class Response(Base):
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
-    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"), unique=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
     verified: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(sa.String(5), default="vi")

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 
-from instruments.answers import NOT_APPLICABLE, clean_answers
+from instruments.answers import DECLINED, NOT_APPLICABLE, clean_answers, without_control_characters
 from instruments.schema import PROFILE_FIELDS, PROFILE_QUESTIONS, SATISFACTION_LABELS
 from survey_app.choices import choice_list
+from survey_app.public import form_token
 from survey_app.services.submit import parse_uuid
 
 
@@ -32,24 +33,40 @@ def item_choices(item, lang):
         choices = [(str(o.value), o.label[lang]) for o in item.options]
     if item.not_applicable:
         choices.append((NOT_APPLICABLE, _("Not applicable")))
+    if item.sensitive:
+        choices.append((DECLINED, _("Prefer not to answer")))
     return choice_list(choices)
 
 
+def clean_text(value):
+    return without_control_characters(value) if isinstance(value, str) else value
+
+
 class SurveyForm(FlaskForm):
+    """The citizen form. Its anti-forgery token is ``form_token``'s, not the session's."""
+
+    class Meta:
+        csrf = False  # cookies may be blocked: see survey_app.public.form_token
+
+    csrf_token = HiddenField()
     client_uuid = HiddenField()
     instrument = None
+    point_id = None
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if parse_uuid(self.client_uuid.data) is None:
+        client_uuid = parse_uuid(self.client_uuid.data)
+        if client_uuid is None:
             self.client_uuid.errors = [problem_message("uuid", {})]
             ok = False
+        self.token_failed = not form_token.is_valid(self.csrf_token.data, client_uuid,
+                                                     self.point_id)
         self.cleaned = clean_answers(self.instrument, self.raw_answers())
         for name, (problem, params) in self.cleaned.errors.items():
             field = getattr(self, name, None)
             if field is not None:
                 field.errors = [*field.errors, problem_message(problem, params)]
-        return ok and not self.cleaned.errors
+        return ok and not self.token_failed and not self.cleaned.errors
 
     def raw_answers(self):
         names = [i.code for i in self.instrument.items] + list(self.instrument.profile)
@@ -57,15 +74,33 @@ class SurveyForm(FlaskForm):
 
     @property
     def csrf_failed(self):
-        return bool(self.errors.get("csrf_token"))
+        return getattr(self, "token_failed", False)
+
+    def fresh_token(self):
+        """A token for this form's UUID, to render (a stale one is replaced, answers kept)."""
+        return form_token.issue(self.client_uuid.data, self.point_id)
+
+    def problems(self):
+        """``(field, first message)`` of every question with an error, in form order."""
+        names = [i.code for i in self.instrument.items] + list(self.instrument.profile)
+        return [(self[name], self[name].errors[0]) for name in names if self[name].errors]
+
+    @property
+    def profile_touched(self):
+        """Whether the collapsed "about you" part holds an answer or an error."""
+        return any(self[name].data or self[name].errors for name in self.instrument.profile)
 
 
+def make_survey_form(instrument, lang, point_id, client_uuid=None, **kwargs):
+    """A ``SurveyForm`` for ``instrument`` at a service point, labels in ``lang``.
 
-def make_survey_form(instrument, lang, **kwargs):
-    """A ``SurveyForm`` for ``instrument`` with labels in ``lang``, instantiated."""
+    On a post the client UUID comes from the form; otherwise ``client_uuid`` (the form's
+    own, derived from its URL) or a new one.
+    """
     form = survey_form_class(instrument, lang)(**kwargs)
+    form.point_id = point_id
     if not form.client_uuid.data:
-        form.client_uuid.data = str(uuid.uuid4())
+        form.client_uuid.data = str(client_uuid or uuid.uuid4())
     return form
 
 
@@ -76,7 +111,7 @@ def survey_form_class(instrument, lang):
     for item in instrument.items:
         label = item.label(lang)
         if item.type == "text":
-            attrs[item.code] = TextAreaField(label)
+            attrs[item.code] = TextAreaField(label, filters=[clean_text])
         else:
             attrs[item.code] = RadioField(label, choices=item_choices(item, lang),
                                           validate_choice=False)

@@ -2,6 +2,7 @@
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import qrcode
 import qrcode.image.svg
@@ -15,11 +16,42 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from survey_app.services import instrument_store
+
 POSTER_FONT = "DejaVuSans"
 
 
 def survey_url(token):
     return f"{current_app.config['BASE_URL'].rstrip('/')}/s/{token}"
+
+
+def kiosk_url(token):
+    """The address to open on a tablet at the counter (resets itself for the next citizen)."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/k/{token}"
+
+
+class Poster(NamedTuple):
+    unit_name: str
+    point_name: str
+    url: str
+    minutes: int | None  # the questionnaire's time; None when it is not loaded
+
+
+def poster_for(point):
+    """The poster of a service point with a live QR token."""
+    current = instrument_store.current_version(point.instrument_code)
+    minutes = current[1].minutes_to_answer if current else None
+    return Poster(point.unit.name_vi, point.name_vi, survey_url(point.current_token.token),
+                  minutes)
+
+
+def poster_wording(minutes):
+    """The poster's promise in Vietnamese and English, with the questionnaire's own time."""
+    if minutes is None:
+        return ("Phiếu không ghi tên.", "Scan to tell us how satisfied you are (anonymous).")
+    unit = "minute" if minutes == 1 else "minutes"
+    return (f"Phiếu không ghi tên, chỉ mất khoảng {minutes} phút.",
+            f"Scan to tell us how satisfied you are (about {minutes} {unit}, anonymous).")
 
 
 def qr_svg(url):
@@ -67,13 +99,14 @@ def _centred_lines(pdf, text, font, size, y, width, max_width):
 
 
 def posters_pdf(posters):
-    """One A4 page per poster. ``posters``: iterable of (unit name, point name, url)."""
+    """One A4 page per poster. ``posters``: iterable of ``Poster``."""
     font = _font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle("hailong QR")
     width, height = A4
-    for unit_name, point_name, url in posters:
+    for unit_name, point_name, url, minutes in posters:
+        promise_vi, promise_en = poster_wording(minutes)
         y = _centred_lines(pdf, unit_name, font + "-Bold", 20, height - 30 * mm, width, width - 40 * mm)
         y = _centred_lines(pdf, point_name, font, 16, y - 4 * mm, width, width - 40 * mm)
         side = 120 * mm
@@ -85,10 +118,8 @@ def posters_pdf(posters):
         y = y - side - 20 * mm
         y = _centred_lines(pdf, "Quét mã QR để đánh giá sự hài lòng của Ông/Bà", font + "-Bold",
                            18, y, width, width - 40 * mm)
-        y = _centred_lines(pdf, "Phiếu không ghi tên, chỉ mất khoảng 1 phút.", font, 14, y - 2 * mm,
-                           width, width - 40 * mm)
-        _centred_lines(pdf, "Scan to tell us how satisfied you are (1 minute, anonymous).", font, 11,
-                       y - 4 * mm, width, width - 40 * mm)
+        y = _centred_lines(pdf, promise_vi, font, 14, y - 2 * mm, width, width - 40 * mm)
+        _centred_lines(pdf, promise_en, font, 11, y - 4 * mm, width, width - 40 * mm)
         pdf.setFont(font, 8)
         pdf.drawCentredString(width / 2, 12 * mm, url)
         pdf.showPage()

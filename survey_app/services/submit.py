@@ -1,9 +1,15 @@
-"""Store one response: validate, deduplicate by client UUID and invitation, write atomically.
+"""Store one response: validate, deduplicate by client UUID, use an invitation once.
 
 The write is one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite):
-the database itself refuses a second response with the same client UUID or the same
-invitation, so a double tap, a retry or a race between two workers stores one response,
-without a read beforehand. Answers follow in one multi-row insert. The caller commits.
+the database itself refuses a second response with the same client UUID, so a double
+tap, a retry or a race between two workers stores one response, without a read
+beforehand. Answers follow in one multi-row insert. The caller commits.
+
+An invitation answer keeps no link to its invitation (the form promises it is anonymous,
+and the invitation holds a keyed hash of the dossier code): the response only says
+``verified``. The invitation is marked used in the same transaction by a conditional
+``UPDATE … WHERE used_at IS NULL``; of two different answers racing for one invitation,
+only one sees a row updated, and the other is rolled back.
 """
 import uuid
 from dataclasses import dataclass
@@ -61,7 +67,6 @@ def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, in
         "service_point_id": point.id,
         "unit_id": point.unit_id,
         "procedure_id": invitation.procedure_id if invitation else None,
-        "invitation_id": invitation.id if invitation else None,
         "channel": Channel(channel),
         "verified": invitation is not None,
         "locale": locale,
@@ -93,6 +98,21 @@ def write_answers(response_id, cleaned):
                                                  "text": cleaned.comment, "status": "new"}])
 
 
+def use_invitation(invitation):
+    """Mark ``invitation`` used unless it already was; True when this call marked it.
+
+    ``used_at`` keeps the day only: an exact time would match the response's
+    ``submitted_at`` and tie the answers back to the dossier.
+    """
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    marked = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=today)
+        .execution_options(synchronize_session=False))
+    return marked.rowcount == 1
+
+
 def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=Channel.QR,
                     locale="vi", invitation=None):
     """Validate ``raw`` and store it once; the caller commits.
@@ -105,24 +125,15 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
         When ``invitation`` was already answered by another response; the caller must
         roll back.
     """
-    if invitation is not None and invitation.used_at is not None:
-        existing = find_by_uuid(client_uuid)
-        if existing is not None:
-            return Submitted(existing, duplicate=True)
-        raise InvitationUsed()
     cleaned = clean_answers(instrument, raw)
     if cleaned.errors:
         raise SubmissionInvalid(cleaned.errors)
     row = response_row(point, version_id, cleaned, client_uuid=client_uuid, channel=channel,
                        locale=locale, invitation=invitation)
     new_id = insert_once(row)
-    if new_id is None:
-        existing = find_by_uuid(client_uuid)
-        if existing is not None:
-            return Submitted(existing, duplicate=True)
-        raise InvitationUsed()  # the only other unique key of a response
+    if new_id is None:  # this client UUID was stored before: a double tap or a retry
+        return Submitted(find_by_uuid(client_uuid), duplicate=True)
+    if invitation is not None and not use_invitation(invitation):
+        raise InvitationUsed()
     write_answers(new_id, cleaned)
-    if invitation is not None:
-        db.session.execute(sa.update(Invitation).where(Invitation.id == invitation.id)
-                           .values(used_at=row["submitted_at"]))
     return Submitted(new_id, duplicate=False)

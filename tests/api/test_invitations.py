@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -152,3 +152,53 @@ def test_the_api_sets_no_cookie_and_reads_accept_language(client, key):
                         headers={"Authorization": f"Bearer {key}", "Accept-Language": "en-GB"})
     assert "required" in reply.get_json()["message"]
     assert "Set-Cookie" not in reply.headers
+
+
+def test_an_invitation_answer_keeps_no_link_to_the_invitation(client, key):
+    url = path_of(invite(client, key, {"dossier_code": "HS-LINK"}).get_json()["url"])
+    assert form_post(client, url)[0].status_code == 302
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("response")}
+    assert "invitation_id" not in columns
+    stored = db.session.scalar(sa.select(Response))
+    invitation = db.session.scalar(sa.select(Invitation))
+    assert stored.verified is True and invitation.used_at is not None
+    # the day it was used, not a time that would match the response's submitted_at
+    assert invitation.used_at.time() == time(0, 0)
+    assert invitation.used_at != stored.submitted_at
+
+
+def test_a_retry_of_an_answered_invitation_with_the_same_form_lands_on_thanks(client, key):
+    url = path_of(invite(client, key, {"dossier_code": "HS-RETRY"}).get_json()["url"])
+    first, data = form_post(client, url)
+    again = client.post(url, data=data)
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location
+    assert counts()[0] == 1
+
+
+def test_different_answers_racing_for_one_invitation_store_exactly_one(ctx, client, key):
+    import threading
+
+    from tests.conftest import csrf_from, uuid_from
+    from tests.public.helpers import ANSWERS
+
+    url = path_of(invite(client, key, {"dossier_code": "HS-RACE"}).get_json()["url"])
+    clients = [ctx.test_client() for _ in range(4)]
+    pages = [c.get(url, follow_redirects=True).data for c in clients]
+    assert len({uuid_from(p) for p in pages}) == 4  # four different forms
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def post(one, page):
+        data = {**ANSWERS, "csrf_token": csrf_from(page), "client_uuid": uuid_from(page)}
+        with ctx.app_context():
+            barrier.wait()
+            statuses.append(one.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, pages, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [302, 409, 409, 409]
+    assert counts()[0] == 1

@@ -116,3 +116,61 @@ def test_digest_changes_with_the_wording():
     raw["sections"][0]["items"][0]["text"] = {"vi": "Khác", "en": "Other"}
     assert instruments.digest(a) != instruments.digest(parse_instrument(raw))
     assert instruments.digest(a) == instruments.digest(parse_instrument(minimal()))
+
+
+@pytest.mark.parametrize(("ident", "code", "lang", "full_text"), [
+    ("sipas-2023", "c3", "vi", "Công chức trả lời, giải thích đầy đủ các ý kiến"),
+    ("sipas-2023", "f2", "vi", "Góp ý, phản ánh được tiếp nhận, xử lý tích cực"),
+    ("sipas-services", "c5", "vi", "Công chức tuân thủ đúng quy định, không gây phiền hà"),
+    ("sipas-services", "f1", "vi", "Có hình thức tiếp nhận góp ý, phản ánh, kiến nghị"),
+    ("health-outpatient", "c3", "vi", "Khuôn viên bệnh viện sạch sẽ, an toàn"),
+])
+def test_shipped_wording_is_not_cut_at_a_comma(ident, code, lang, full_text):
+    assert instruments.get(ident).item(code).text[lang] == full_text
+
+
+def test_shipped_option_labels_are_whole():
+    would_return = instruments.get("health-outpatient").item("would_return")
+    assert would_return.options[-1].label == {
+        "vi": "Chắc chắn quay lại hoặc giới thiệu người khác",
+        "en": "Certainly, and I would recommend it"}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("{vi: Công chức trả lời, giải thích đầy đủ, en: The officer answered}",
+     "keys other than 'vi' and 'en' (giải thích đầy đủ)"),
+    ("{vi: Có, en: Yes}", "'text' en is True, not text"),
+    ("{vi: Câu hỏi, en: }", "'text' needs both 'vi' and 'en'"),
+])
+def test_an_unquoted_text_is_refused_naming_file_and_item(tmp_path, line, message):
+    path = tmp_path / "cut.yaml"
+    path.write_text(
+        "id: cut\nversion: 1\ntitle: {vi: Tên, en: Name}\nsections:\n  - items:\n"
+        f"      - code: q1\n        text: {line}\n"
+        "index: {code: t, name: {vi: Tên, en: Name}, items: [q1]}\n", encoding="utf-8")
+    with pytest.raises(instruments.InstrumentError, match="cut.yaml: item 'q1'") as info:
+        instruments.load_file(path)
+    assert message in str(info.value)
+
+
+def test_an_index_name_cut_at_a_comma_is_refused():
+    raw = minimal()
+    raw["index"]["name"] = {"vi": "Tiếp nhận", "xử lý phản ánh": None, "en": "Feedback"}
+    with pytest.raises(instruments.InstrumentError, match="index node 't': 'name' has keys"):
+        parse_instrument(raw, where="bad.yaml")
+
+
+def test_a_sensitive_item_is_optional_and_cannot_be_made_required():
+    raw = minimal()
+    raw["sections"][0]["items"].append({"code": "money", "type": "yesno", "text": NAME,
+                                        "sensitive": True})
+    money = parse_instrument(raw).item("money")
+    assert money.sensitive and not money.required
+    raw["sections"][0]["items"][-1]["required"] = True
+    with pytest.raises(instruments.InstrumentError, match="item 'money': a 'sensitive' item"):
+        parse_instrument(raw, where="bad.yaml")
+
+
+def test_the_shipped_question_on_extra_money_is_sensitive():
+    extra = instruments.get("sipas-counter").item("extra_request")
+    assert extra.sensitive and not extra.required

@@ -9,8 +9,11 @@ ANSWERS = {"access": "5", "procedures": "4", "staff": "5", "results": "4", "feed
 
 
 def form_post(client, url, answers=ANSWERS, page=None, **extra):
-    """GET the form (unless ``page`` is given), then POST ``answers`` with its hidden fields."""
-    page = page if page is not None else client.get(url).data
+    """GET the form (unless ``page`` is given), then POST ``answers`` with its hidden fields.
+
+    The QR and kiosk forms first redirect to a URL of their own (``?f=``); it is followed.
+    """
+    page = page if page is not None else client.get(url, follow_redirects=True).data
     data = {"csrf_token": csrf_from(page), "client_uuid": uuid_from(page), **answers, **extra}
     return client.post(url, data=data), data
 

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -12,7 +13,7 @@ def url_of(point):
 
 def test_the_form_is_vietnamese_small_and_accessible(client, make_service_point):
     point = make_service_point(name_vi="Quầy chứng thực")
-    page = client.get(url_of(point))
+    page = client.get(url_of(point), follow_redirects=True)
     html = page.data.decode()
     assert page.status_code == 200
     assert '<html lang="vi">' in html
@@ -25,14 +26,14 @@ def test_the_form_is_vietnamese_small_and_accessible(client, make_service_point)
 
 def test_english_on_request(client, make_service_point):
     point = make_service_point()
-    html = client.get(url_of(point) + "?lang=en").data.decode()
+    html = client.get(url_of(point) + "?lang=en", follow_redirects=True).data.decode()
     assert '<html lang="en">' in html and "Very satisfied" in html and "Not applicable" in html
 
 
 def test_a_valid_submission_is_stored_once_with_its_answers(client, make_service_point):
     point = make_service_point()
     response, data = form_post(client, url_of(point), comment="Cán bộ nhiệt tình")
-    assert response.status_code == 302 and response.location.endswith("/thanks")
+    assert response.status_code == 302 and response.location.endswith("/thanks?lang=vi")
     stored = db.session.scalar(sa.select(Response))
     assert str(stored.client_uuid) == data["client_uuid"]
     assert stored.channel == Channel.QR and stored.verified is False
@@ -110,7 +111,7 @@ def test_unknown_revoked_and_rotated_tokens_get_friendly_pages(client, make_serv
     page = client.get(f"/s/{old}")
     assert page.status_code == 410 and "không còn sử dụng" in page.data.decode()
     assert client.post(f"/s/{old}", data=ANSWERS).status_code == 410
-    assert client.get(url_of(point)).status_code == 200
+    assert client.get(url_of(point), follow_redirects=True).status_code == 200
     org.revoke_token(point)
     db.session.commit()
     assert client.get(f"/s/{point.qr_tokens[-1].token}").status_code == 410
@@ -120,12 +121,12 @@ def test_unknown_revoked_and_rotated_tokens_get_friendly_pages(client, make_serv
 def test_the_kiosk_resets_after_each_citizen(client, make_service_point):
     point = make_service_point()
     url = f"/k/{point.current_token.token}"
-    first = client.get(url + "?lang=en")
+    first = client.get(url + "?lang=en", follow_redirects=True)
     response, data = form_post(client, url, page=first.data)
     assert response.status_code == 302
     thanks = client.get(response.location)
     assert 'http-equiv="refresh"' in thanks.data.decode()
-    following = client.get(url)
+    following = client.get(url, follow_redirects=True)
     html = following.data.decode()
     assert '<html lang="vi">' in html  # the next citizen starts in Vietnamese
     assert data["client_uuid"] not in html and " checked" not in html
@@ -181,13 +182,14 @@ def test_racing_duplicates_store_exactly_one_response(ctx, make_service_point):
     point = make_service_point()
     url = url_of(point)
     clients = [ctx.test_client() for _ in range(8)]
-    pages = [c.get(url).data for c in clients]
-    shared_uuid = uuid_from(pages[0])
+    pages = [c.get(url, follow_redirects=True).data for c in clients]
+    # one form sent eight times at once (its token is signed for its own UUID)
+    shared = {"csrf_token": csrf_from(pages[0]), "client_uuid": uuid_from(pages[0])}
     barrier = threading.Barrier(len(clients))
     statuses = []
 
     def post(client, page):
-        data = {**ANSWERS, "csrf_token": csrf_from(page), "client_uuid": shared_uuid}
+        data = {**ANSWERS, **shared}
         with ctx.app_context():
             barrier.wait()
             statuses.append(client.post(url, data=data).status_code)
@@ -199,3 +201,41 @@ def test_racing_duplicates_store_exactly_one_response(ctx, make_service_point):
         t.join()
     assert statuses == [302] * 8
     assert counts() == (1, 8)
+
+
+def test_control_characters_are_dropped_from_the_comment_and_the_answers_kept(
+        client, make_service_point):
+    point = make_service_point()
+    response, _ = form_post(client, url_of(point), comment="Tốt\x00 lắm\x07\r\nCảm ơn\x1b")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Comment.text)) == "Tốt lắm\r\nCảm ơn"
+    assert counts() == (1, 8)
+
+
+@pytest.mark.parametrize("name", [*ANSWERS, "comment", "respondent_type", "sex", "age_band",
+                                  "client_uuid", "csrf_token", "lang"])
+def test_a_nul_byte_in_any_field_never_gives_a_500(client, make_service_point, name):
+    point = make_service_point()
+    response, _ = form_post(client, url_of(point), **{name: "1\x00"})
+    assert response.status_code in (302, 400), response.status_code
+    assert counts()[0] == (1 if response.status_code == 302 else 0)
+
+
+def test_a_nul_byte_in_the_link_never_gives_a_500(client, make_service_point):
+    make_service_point()
+    for url in ("/s/ab%00cd", "/k/ab%00cd", "/i/ab%00cd", "/s/ab%00cd/thanks"):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data=ANSWERS).status_code in (404, 405), url
+
+
+def test_the_sensitive_question_may_be_skipped_or_declined(client, make_service_point):
+    point = make_service_point()
+    html = client.get(url_of(point), follow_redirects=True).data.decode()
+    assert "Không muốn trả lời" in html
+    skipped = {k: v for k, v in ANSWERS.items() if k != "extra_request"}
+    assert form_post(client, url_of(point), answers=skipped)[0].status_code == 302
+    declined = dict(ANSWERS, extra_request="decline")
+    assert form_post(client, url_of(point), answers=declined)[0].status_code == 302
+    assert counts() == (2, 14)  # 7 answers each, none for the declined question
+    refused = dict(ANSWERS, access="decline")  # only sensitive questions offer it
+    assert form_post(client, url_of(point), answers=refused)[0].status_code == 400
