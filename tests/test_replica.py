@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app, read_replica
 from survey_app.cli import main
+from survey_app.config import Config
 from survey_app.extensions import db, limiter
 from survey_app.models import AuditLog, Instrument, InstrumentVersion, Response, ServicePoint, Unit
 from survey_app.services import api_keys, instrument_store
@@ -421,3 +422,17 @@ def test_only_plain_selects_may_go_to_the_replica():
         assert not read_replica.plain_select(kept_on_primary), kept_on_primary
     assert read_replica.writes(sa.insert(table)) and read_replica.writes(sa.text("delete from t"))
     assert not read_replica.writes(sa.text(" select 1")) and not read_replica.writes(sa.select(table))
+
+
+def test_the_replica_settings_are_documented():
+    root = SCRIPT.parents[1]
+    readme = (root / "README.md").read_text()
+    guide = (root / "docs" / "deploy.md").read_text()
+    template = (root / "deploy" / "hailong.env.example").read_text()
+    for name in ("READ_DATABASE_URL", "READ_MAX_LAG_SECONDS", "READ_CHECK_SECONDS"):
+        assert f"HAILONG_{name}" in readme and f"HAILONG_{name}" in guide, name
+        assert hasattr(Config, name), name
+    assert "\nHAILONG_READ_DATABASE_URL=\n" in template  # empty: no replica
+    for step in ("pg_basebackup", "-R -X stream", "pg_stat_replication", "replay_lag",
+                 "hot_standby_feedback", "check-config"):
+        assert step in guide, step
