@@ -42,20 +42,20 @@ start() {
 
 copy_cluster() {
   local dir=$1 port=$2 version bin err
-  version=$(( $(primary_sql 'SHOW server_version_num') / 10000 ))
-  bin=/usr/lib/postgresql/$version/bin
   err=$(mktemp)
   if ! psql "host=$PRIMARY_HOST port=$PRIMARY_PORT user=$SUPERUSER replication=true" \
        -XAtqc IDENTIFY_SYSTEM >/dev/null 2>"$err"; then
     echo "PostgreSQL on $PRIMARY_HOST:$PRIMARY_PORT refuses replication connections for" \
          "'$SUPERUSER': $(cat "$err")" >&2
-    echo "Add this line to $(primary_sql 'SHOW hba_file') and reload" \
+    echo "Add this line to $(primary_sql 'SHOW hba_file' 2>/dev/null || echo pg_hba.conf) and reload" \
          "(SELECT pg_reload_conf()); .ci/run does it:" >&2
     echo "  host replication $SUPERUSER 127.0.0.1/32 trust" >&2
     rm -f "$err"
     exit 2
   fi
   rm -f "$err"
+  version=$(( $(primary_sql 'SHOW server_version_num') / 10000 ))
+  bin=/usr/lib/postgresql/$version/bin
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   chmod 0700 "$dir"

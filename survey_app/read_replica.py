@@ -25,6 +25,7 @@ checked at most every ``READ_CHECK_SECONDS`` per process (every 30 s once it sto
 answering), by one request while the others use the last answer, with a 2 s connect
 timeout: a dead replica does not make every request wait. SQLite ignores all this.
 """
+import collections
 import threading
 import time
 
@@ -62,6 +63,8 @@ class Replica:
         self.usable, self.status, self.lag = False, "not checked yet", None
         self._checked_at, self._answered, self._warned = None, True, False
         self._lock = threading.Lock()
+        # the primary's flushed WAL position at each check: bounds the lag (see measure)
+        self._positions = collections.deque(maxlen=64)
 
     def ready(self, primary):
         """Whether reads may go to the replica; checks it again when the last check is old.
@@ -80,7 +83,7 @@ class Replica:
 
     def check_now(self, primary):
         """Measure the replica now and remember the answer; return its status line."""
-        self.record(*measure(primary, self.engine, self.max_lag))
+        self.record(*measure(primary, self.engine, self.max_lag, self._positions))
         return self.status
 
     def record(self, usable, status, lag=None, answered=True):
@@ -94,37 +97,59 @@ class Replica:
             self.logger.info("read replica used again: %s", status)
 
 
-def measure(primary, replica, max_lag):
+def measure(primary, replica, max_lag, positions=None):
     """``(usable, status, lag in seconds or None, answered)`` of ``replica`` now.
 
-    The lag is ``now() - pg_last_xact_replay_timestamp()`` while the replica has not
-    replayed all the WAL the primary had written just before; 0 when it has (an idle
-    primary writes no transactions, so the replay timestamp alone would grow forever).
+    The lag is the smaller of two upper bounds of how old the replica's data may be:
+    ``now() - pg_last_xact_replay_timestamp()`` (the task's measure; it grows while the
+    primary commits nothing, or runs one long transaction) and the time since the primary
+    had flushed the newest WAL position the replica has replayed, from ``positions`` (a
+    deque of ``(time.monotonic(), LSN)`` this function fills, one per check). A replica
+    that has replayed all the WAL the primary had flushed just before lags 0.
     """
+    positions = collections.deque(maxlen=1) if positions is None else positions
     try:
         with primary.connect() as conn:
-            primary_lsn = conn.execute(sa.text("SELECT pg_current_wal_lsn()::text")).scalar()
+            # flushed WAL: what the primary can have sent (not what sits in its buffers)
+            flushed = conn.execute(sa.text("SELECT pg_current_wal_flush_lsn()::text")).scalar()
     except DBAPIError as exc:
         return False, f"the primary does not answer ({first_line(exc)})", None, True
-    query = sa.text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn),"
-                    " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float")
+    positions.append((time.monotonic(), lsn_number(flushed)))
+    query = sa.text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+                    "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float")
     try:
         with replica.connect() as conn:
-            standby, caught_up, age = conn.execute(query, {"lsn": primary_lsn}).one()
-            if standby and not caught_up and (age is None or age > max_lag):
-                # WAL written a moment ago may still be on its way: look once more.
-                time.sleep(0.2)
-                standby, caught_up, age = conn.execute(query, {"lsn": primary_lsn}).one()
+            for attempt in range(3):
+                standby, replayed, age = conn.execute(query).one()
+                lag = upper_bound(positions, replayed, age) if standby else None
+                if not standby or (lag is not None and lag <= max_lag) or attempt == 2:
+                    break
+                time.sleep(0.2)  # WAL flushed a moment ago may still be on its way
     except DBAPIError as exc:
         return False, f"does not answer ({first_line(exc)})", None, False
     if not standby:
         return False, "is not a standby (promoted?)", None, True
-    lag = 0.0 if caught_up else age
     if lag is None:
-        return False, "has replayed no transaction yet", None, True
+        return False, "has replayed nothing yet", None, True
     if lag > max_lag:
         return False, f"lags {lag:.1f} s (more than {max_lag:g} s)", lag, True
     return True, f"answers, lag {lag:.1f} s (limit {max_lag:g} s)", lag, True
+
+
+def upper_bound(positions, replayed, age):
+    """The smallest known bound of the replica's lag in seconds, or None."""
+    bounds = [] if age is None else [max(age, 0.0)]
+    if replayed is not None:
+        replayed = lsn_number(replayed)
+        reached = [at for at, lsn in positions if lsn <= replayed]
+        if reached:
+            bounds.append(time.monotonic() - max(reached))
+    return min(bounds) if bounds else None
+
+
+def lsn_number(text):
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 def first_line(exc):

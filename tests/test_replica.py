@@ -377,6 +377,26 @@ def test_the_smoke_check_reads_through_the_replica_then_survives_its_stop(
         replica_server.start()
 
 
+def test_a_cluster_that_refuses_replication_says_what_to_change(replica_server):
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    role = f"hailong_norepl_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        refused = subprocess.run(
+            [str(SCRIPT), "start", tempfile.gettempdir() + f"/{role}", "1"],
+            env={**replica_server.env, "PGUSER": role}, capture_output=True, text=True,
+            timeout=60, check=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+    assert refused.returncode == 2
+    assert "refuses replication connections" in refused.stderr
+    assert f"host replication {role} 127.0.0.1/32 trust" in refused.stderr
+    assert not Path(tempfile.gettempdir(), role).exists()
+
+
 def test_check_config_reports_the_replica_and_its_lag(replica_app, city):
     runner = replica_app.test_cli_runner()
     out = runner.invoke(main, ["check-config"])
@@ -436,3 +456,13 @@ def test_the_replica_settings_are_documented():
     for step in ("pg_basebackup", "-R -X stream", "pg_stat_replication", "replay_lag",
                  "hot_standby_feedback", "check-config"):
         assert step in guide, step
+
+
+def test_the_lag_is_the_tightest_bound_known():
+    now = time.monotonic()
+    positions = [(now - 10, read_replica.lsn_number("0/64")), (now - 3, 200), (now, 0x1_0000_0000)]
+    # replayed up to 200 (0/C8): at most about 3 s old, although its last commit is 50 s old
+    assert 3 <= read_replica.upper_bound(positions, "0/C8", 50.0) < 4
+    assert read_replica.upper_bound(positions, "1/0", 50.0) < 1  # replayed everything
+    assert read_replica.upper_bound(positions, "0/10", 50.0) == 50.0  # only the commit age
+    assert read_replica.upper_bound(positions, "0/10", None) is None
