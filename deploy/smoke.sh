@@ -7,7 +7,10 @@
 #   - a load through nginx with a gunicorn worker killed (-9) and PostgreSQL restarted
 #     loses no acknowledged answer and stores none twice (bench/load.py);
 #   - backup.sh makes a dump that restore.sh restores into an empty database with the
-#     same rows, and restore.sh refuses to overwrite a database that has data.
+#     same rows, and restore.sh refuses to overwrite a database that has data;
+#   - with HAILONG_READ_DATABASE_URL set to a streaming replica (deploy/pg-replica.sh), an
+#     API read through nginx is served by the replica, and still answers 200 once the
+#     replica is stopped.
 # Loopback only; everything it starts it stops; it drops the databases it made.
 #   deploy/smoke.sh            (as root; .ci/run runs it)
 # HAILONG_SMOKE_CLIENTS, HAILONG_SMOKE_CLEAN_SECONDS and HAILONG_SMOKE_SECONDS size the
@@ -21,6 +24,7 @@ APP_PORT=18000
 WEB_PORT=18080
 DB=hailong_smoke
 RESTORED=hailong_smoke_restored
+REPLICA_PORT=18432
 CLIENTS=${HAILONG_SMOKE_CLIENTS:-30}
 SECONDS_OF_LOAD=${HAILONG_SMOKE_SECONDS:-20}
 CLEAN_SECONDS=${HAILONG_SMOKE_CLEAN_SECONDS:-10}
@@ -49,6 +53,7 @@ cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
   [ -f "$WORK/gunicorn.pid" ] && kill "$(cat "$WORK/gunicorn.pid")" 2>/dev/null
   sleep 1
+  deploy/pg-replica.sh destroy "$WORK/replica" 2>/dev/null
   pg_isready -h 127.0.0.1 -q || pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
   for name in "$DB" "$RESTORED"; do
     runuser -u postgres -- psql -q -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" 2>/dev/null
@@ -100,10 +105,21 @@ hailong db upgrade
 hailong instruments sync
 hailong demo --responses 200 --allow-production
 
+start_gunicorn() {
+  gunicorn -c deploy/gunicorn.conf.py --daemon --pid "$WORK/gunicorn.pid" \
+    --access-logfile "$WORK/access.log" --error-logfile "$WORK/gunicorn.log" survey_app.wsgi:app
+  for _ in $(seq 40); do curl -fs "http://127.0.0.1:$APP_PORT/" >/dev/null && break; sleep 0.5; done
+}
+stop_gunicorn() {
+  local pid
+  pid=$(cat "$WORK/gunicorn.pid")
+  kill "$pid"
+  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  fail "gunicorn did not stop"
+}
+
 say "gunicorn"
-gunicorn -c deploy/gunicorn.conf.py --daemon --pid "$WORK/gunicorn.pid" \
-  --access-logfile "$WORK/access.log" --error-logfile "$WORK/gunicorn.log" survey_app.wsgi:app
-for _ in $(seq 40); do curl -fs "http://127.0.0.1:$APP_PORT/" >/dev/null && break; sleep 0.5; done
+start_gunicorn
 
 say "nginx (deploy/nginx, on port $WEB_PORT)"
 sed -e "s|listen 80;|listen $WEB_PORT;|" -e '/listen \[::\]:80;/d' \
@@ -205,5 +221,16 @@ done
 if deploy/restore.sh "$dump" "$RESTORED_URL" 2>/dev/null; then
   fail "restore.sh overwrote a database that has data"
 fi
+
+say "read replica: a streaming copy of PostgreSQL serves the reads, and its loss is no error"
+deploy/pg-replica.sh start "$WORK/replica" "$REPLICA_PORT"
+stop_gunicorn
+export HAILONG_READ_DATABASE_URL="postgresql+psycopg://hailong_smoke:smoke-password@127.0.0.1:$REPLICA_PORT/$DB"
+hailong check-config | tee "$WORK/check-config.txt"
+grep -q "^read replica: .* answers, lag" "$WORK/check-config.txt" || fail "check-config: no replica"
+start_gunicorn
+deploy/pg-replica.sh check "$WORK/replica" \
+  "$WEB/api/v1/units/TPD/results?instrument=sipas-counter" -H "Authorization: Bearer $key"
+deploy/pg-replica.sh destroy "$WORK/replica"
 
 say "smoke test passed"

@@ -4,6 +4,7 @@ import os
 from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from survey_app import read_replica
 from survey_app.config import Config, UnsafeConfiguration, check_production, default_database_url
 from survey_app.extensions import babel, csrf, db, limiter, login, migrate
 from survey_app.services import sqlite_fixes  # noqa: F401  (engine event listeners)
@@ -50,6 +51,7 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
+    read_replica.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -75,7 +77,8 @@ def create_app(config=None):
     def load_user(user_id):
         from survey_app.models import User
 
-        return db.session.get(User, int(user_id))
+        # from the primary: a deactivated account or a changed role counts at once
+        return db.session.get(User, int(user_id), bind_arguments=read_replica.ON_PRIMARY)
 
     @app.before_request
     def writes_take_the_write_lock():

@@ -9,7 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
 import instruments
-from survey_app import create_app
+from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
 from survey_app.extensions import db
@@ -317,6 +317,8 @@ def check_config():
     url = sa.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     click.echo(f"environment: {current_app.config['ENV_NAME']}; database: "
                f"{url.render_as_string(hide_password=True)}")
+    # A replica that does not answer is reported, not refused: reads then use the primary.
+    click.echo(read_replica.describe(current_app, db.engine))
     if problems:
         for problem in problems:
             click.echo(f"unsafe: {problem}", err=True)

@@ -34,6 +34,16 @@ class Config:
     #: SQLAlchemy URL; default: SQLite file under the instance folder.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", None)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: A PostgreSQL streaming replica for the reads of the console, the API and the public
+    #: results (GET/HEAD); empty: no replica. Writes, the citizens' pages and the commands
+    #: always use the primary. Ignored on SQLite. See survey_app/read_replica.py.
+    READ_DATABASE_URL = _env("READ_DATABASE_URL", "")
+    #: Reads go back to the primary while the replica lags more than this (seconds), and
+    #: a browser that saved something reads from the primary for this long (plus the check
+    #: interval), so a page after "Save" never shows the old value.
+    READ_MAX_LAG_SECONDS = float(_env("READ_MAX_LAG_SECONDS", "30"))
+    #: Seconds between two checks of the replica (answers? lag?) in each worker.
+    READ_CHECK_SECONDS = float(_env("READ_CHECK_SECONDS", "5"))
     #: Public base URL printed in QR codes and invitation links.
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
     #: Days an invitation link stays valid.
@@ -92,6 +102,10 @@ def check_production(config):
     url = config.get("SQLALCHEMY_DATABASE_URI") or ""
     if url.startswith("sqlite") and not _env_bool("ALLOW_SQLITE"):
         problems.append("SQLite in production (set HAILONG_ALLOW_SQLITE=1 to accept it)")
+    read_url = (config.get("READ_DATABASE_URL") or "").strip()
+    if read_url and url.startswith("postgresql") and not read_url.startswith("postgresql"):
+        problems.append("HAILONG_READ_DATABASE_URL is not a PostgreSQL URL "
+                        "(postgresql+psycopg://user:password@host:port/database)")
     workers = int(os.environ.get("HAILONG_WORKERS", "1"))
     if workers > 1 and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
         problems.append(f"{workers} workers with in-memory rate limits (each worker counts "

@@ -7,8 +7,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from survey_app.models.base import Base
+from survey_app.read_replica import RoutingSession
 
-db = SQLAlchemy(model_class=Base)
+# The session sends the reads of read-only requests to a replica when one is set up.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()

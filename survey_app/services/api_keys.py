@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import ApiKey, Unit
 from survey_app.models.base import utcnow
+from survey_app.read_replica import ON_PRIMARY
 
 
 def _hash(secret):
@@ -36,7 +37,9 @@ def authenticate(plain):
     parts = (plain or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "hl":
         return None
-    row = db.session.scalar(sa.select(ApiKey).where(ApiKey.prefix == parts[1]))
+    # from the primary: a revoked key stops at once, not after the read replica's lag
+    row = db.session.scalar(sa.select(ApiKey).where(ApiKey.prefix == parts[1]),
+                            bind_arguments=ON_PRIMARY)
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.key_hash, _hash(plain)):
