@@ -241,7 +241,7 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
         chosen = parse_period(period) if period else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
-    count = export.write_file(unit, current[1], fmt, output,
+    count = export.write_file(unit.path, current[1], fmt, output,
                               chosen.start if chosen else None, chosen.end if chosen else None)
     if codebook:
         codebook.write_text(export.codebook_csv(current[1]), encoding="utf-8")

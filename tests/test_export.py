@@ -69,3 +69,104 @@ def test_export_limits(client, login, make_user, demo, runner):
     out = runner.invoke(main, ["export", "--unit", "TPD", "--instrument", "sipas-counter",
                                "--period", "2025-Q7", "-o", "/tmp/x.csv"])
     assert out.exit_code == 2 and "2025-Q3" in out.output
+
+
+def get_as_a_server_would(app, user, url):
+    """Log in and GET ``url`` in a thread of its own, with no app context from the test.
+
+    That is how a WSGI server runs a request: the request's database session is removed at
+    teardown, before the streamed body is read. The whole body is read.
+    """
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from tests.conftest import PASSWORD, csrf_from
+
+    outcome, username = {}, user.username
+
+    def run():
+        try:
+            client = FlaskClient(app, use_cookies=True)
+            page = client.get("/admin/login")
+            client.post("/admin/login", data={"username": username, "password": PASSWORD,
+                                              "csrf_token": csrf_from(page.data)})
+            reply = client.get(url)
+            outcome["status"] = reply.status_code
+            outcome["body"] = reply.get_data(as_text=True)
+        except Exception as exc:  # noqa: BLE001 - reported to the test below
+            import traceback
+
+            outcome["error"] = "".join(traceback.format_exception(exc))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert "error" not in outcome, outcome.get("error")
+    return outcome
+
+
+def export_entries():
+    from survey_app.models import AuditLog
+
+    return db.session.scalars(sa.select(AuditLog).filter_by(action="responses.export")).all()
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST])
+def test_csv_streams_whole_under_a_real_server_request(ctx, make_user, demo, role):
+    user = make_user(role=role, unit=demo)
+    outcome = get_as_a_server_would(ctx, user, f"/admin/units/{demo.id}/export")
+    assert outcome["status"] == 200
+    rows = list(csv.DictReader(io.StringIO(outcome["body"])))
+    assert len(rows) == counter_responses() and rows[-1]["response"]
+    db.session.rollback()
+    [entry] = export_entries()
+    assert entry.user_id == user.id and entry.detail["format"] == "csv"
+
+
+def test_a_download_that_fails_before_its_first_rows_is_not_recorded(ctx, make_user, demo,
+                                                                     monkeypatch):
+    from survey_app.services import export
+
+    def broken(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT …", {}, Exception("server closed the connection"))
+        yield  # pragma: no cover - a generator, like the real one
+
+    monkeypatch.setattr(export, "iter_rows", broken)
+    user = make_user(role=Role.ANALYST, unit=demo)
+    for fmt in ("csv", "xlsx"):
+        outcome = get_as_a_server_would(ctx, user, f"/admin/units/{demo.id}/export?format={fmt}")
+        assert outcome["status"] == 503
+    db.session.rollback()
+    assert export_entries() == []
+
+
+def test_a_download_stopped_half_way_gives_its_connection_back(ctx, make_user, demo,
+                                                               monkeypatch):
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from survey_app.services import export
+    from tests.conftest import PASSWORD, csrf_from
+
+    monkeypatch.setattr(export, "CHUNK", 10)
+    username, url = make_user(unit=demo).username, f"/admin/units/{demo.id}/export"
+    seen, pool = {}, db.engine.pool
+
+    def run():
+        client = FlaskClient(ctx)
+        page = client.get("/admin/login")
+        client.post("/admin/login", data={"username": username, "password": PASSWORD,
+                                          "csrf_token": csrf_from(page.data)})
+        reply = client.get(url)
+        pieces = iter(reply.response)
+        next(pieces)
+        seen["during"] = pool.checkedout()
+        reply.close()  # what a server does when the client goes away
+        seen["after"] = pool.checkedout()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["during"] == seen["after"] + 1

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from instruments.schema import SATISFACTION_LABELS
 from survey_app.extensions import db
 from survey_app.models import Answer, Instrument, InstrumentVersion, Response, ServicePoint, Unit
-from survey_app.services import instrument_store
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
+#: Rows per piece of a streamed CSV.
+CHUNK = 2000
 FIXED = [
     ("response", "Mã phiếu / Response number"),
     ("submitted_at", "Thời điểm gửi / Submitted at"),
@@ -63,13 +64,14 @@ def codebook_csv(instrument):
     return buffer.getvalue()
 
 
-def iter_rows(scope, instrument_code, start=None, end=None):
-    """Responses as lists in ``header`` order.
+def iter_rows(connection, scope_path, instrument, start=None, end=None):
+    """Responses under the unit path ``scope_path`` as lists in ``header`` order.
 
     The database pivots the answers (one ``max(CASE …)`` column per item, grouped by
-    response), so one row per response is streamed instead of one per answer.
+    response), so one row per response is streamed instead of one per answer. Only plain
+    values come in (no ORM objects), so the rows can be read after the request's session
+    is gone.
     """
-    instrument = instrument_store.current_version(instrument_code)[1]
     pivot = [sa.func.max(sa.case((Answer.item_code == item.code, Answer.value))).label(item.code)
              for item in item_columns(instrument)]
     query = (
@@ -82,7 +84,7 @@ def iter_rows(scope, instrument_code, start=None, end=None):
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
-        .where(Unit.path.startswith(scope.path), Instrument.code == instrument_code)
+        .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id)
         .group_by(Response.id, Unit.code, ServicePoint.code)
         .order_by(Response.id)
     )
@@ -90,7 +92,7 @@ def iter_rows(scope, instrument_code, start=None, end=None):
         query = query.where(Response.submitted_at >= start)
     if end is not None:
         query = query.where(Response.submitted_at < end)
-    for record in db.session.execute(query.execution_options(yield_per=20_000)):
+    for record in connection.execute(query.execution_options(yield_per=20_000)):
         yield [record[0], record[1].strftime("%Y-%m-%d %H:%M:%S"), record[2], record[3],
                record[4], str(record[5]), int(record[6]), record[7], record[8], record[9],
                record[10], record[4], record[11], *record[12:]]
@@ -100,31 +102,38 @@ def header(instrument):
     return [name for name, _ in FIXED] + [item.code for item in item_columns(instrument)]
 
 
-def stream_csv(scope, instrument, start=None, end=None):
-    """CSV text in pieces (header first), for a streamed HTTP response or a file."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header(instrument))
-    for count, row in enumerate(iter_rows(scope, instrument.id, start, end), start=1):
-        writer.writerow(row)
-        if count % 2000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def stream_csv(scope_path, instrument, start=None, end=None):
+    """CSV text in pieces: the header with the first rows, then every ``CHUNK`` rows.
+
+    The rows are read on a connection of the stream's own, not the request's session:
+    a streamed body is sent after Flask-SQLAlchemy has removed that session. The
+    connection goes back to the pool when the stream ends or is closed (client gone).
+    """
+    with db.engine.connect() as connection:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header(instrument))
+        rows = iter_rows(connection, scope_path, instrument, start, end)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(row)
+            if count % CHUNK == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
 
-def write_file(scope, instrument, fmt, path, start=None, end=None):
-    """Write an export to ``path``; return the number of responses."""
+def write_file(scope_path, instrument, fmt, path, start=None, end=None):
+    """Write an export of the responses under ``scope_path`` to ``path``; return their number."""
     path = Path(path)
     if fmt == "csv":
         count = 0
         with path.open("w", encoding="utf-8", newline="") as f:
-            for piece in stream_csv(scope, instrument, start, end):
+            for piece in stream_csv(scope_path, instrument, start, end):
                 f.write(piece)
                 count += piece.count("\n")
         return count - 1
-    rows = list(iter_rows(scope, instrument.id, start, end))
+    rows = list(iter_rows(db.session.connection(), scope_path, instrument, start, end))
     columns = header(instrument)
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -163,8 +172,12 @@ def write_file(scope, instrument, fmt, path, start=None, end=None):
     return len(rows)
 
 
-def temporary_export(scope, instrument, fmt, start=None, end=None):
+def temporary_export(scope_path, instrument, fmt, start=None, end=None):
     """Write to a temporary file (deleted by the caller); return (path, count)."""
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}", delete=False)  # noqa: SIM115
     handle.close()
-    return handle.name, write_file(scope, instrument, fmt, handle.name, start, end)
+    try:
+        return handle.name, write_file(scope_path, instrument, fmt, handle.name, start, end)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
