@@ -170,3 +170,21 @@ def test_a_download_stopped_half_way_gives_its_connection_back(ctx, make_user, d
     thread.start()
     thread.join()
     assert seen["during"] == seen["after"] + 1
+
+
+def test_text_never_becomes_a_formula_in_csv_or_xlsx(client, login, make_user, demo):
+    first = db.session.scalars(sa.select(Response).join(Response.service_point).where(
+        sa.text("service_point.instrument_code = 'sipas-counter'")).order_by(Response.id)).first()
+    first.psu, first.stratum = '=HYPERLINK("http://evil.example/","x")', "@SUM(1+1)"
+    db.session.commit()
+    login(make_user(role=Role.ANALYST, unit=demo))
+    base = f"/admin/units/{demo.id}/export?instrument=sipas-counter"
+    rows = list(csv.DictReader(io.StringIO(client.get(base).get_data(as_text=True))))
+    row = next(r for r in rows if r["response"] == str(first.id))
+    assert row["psu"] == '\'=HYPERLINK("http://evil.example/","x")'
+    assert row["stratum"] == "'@SUM(1+1)"
+    assert row["weight"] == "1.0"  # numbers untouched
+    book = load_workbook(io.BytesIO(client.get(base + "&format=xlsx").data))
+    cells = [c for sheet in book for line in sheet.iter_rows() for c in line]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert '=HYPERLINK("http://evil.example/","x")' in {c.value for c in cells}

@@ -69,3 +69,56 @@ def test_the_report_in_english(runner, demo, tmp_path):
                          "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
     book = load_workbook(tmp_path / "r.xlsx")
     assert book["summary"]["A1"].value == "Unit"
+
+
+HOSTILE_POINT = '<a href="http://evil.example/">bấm vào đây</a>'
+
+
+def pdf_text(data, tmp_path):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    try:
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+
+
+def rename(demo, unit_name, point_name):
+    from survey_app.extensions import db
+    from survey_app.services import org
+
+    demo.name_vi = unit_name
+    for point in org.service_points_in_scope(demo):
+        point.name_vi = point_name
+    db.session.commit()
+
+
+def test_names_are_text_in_the_pdf_never_markup(demo, tmp_path):
+    from PIL import Image
+
+    from survey_app.services.reports import render
+
+    period = last_twelve_months()
+    plain = render(demo, period, "pdf")
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (40, 40), "red").save(secret)
+    rename(demo, f'Trường <font <img src="{secret}" width="40" height="40"/>', HOSTILE_POINT)
+    data = render(demo, period, "pdf")
+    text = "".join(pdf_text(data, tmp_path).split())  # lines wrap anywhere
+    assert f'Trường<font<imgsrc="{secret}"' in text
+    assert '<ahref="http://evil.example/">bấmvàođây</a>' in text  # a point's name, as typed
+    assert b"/URI" not in data  # no link was made
+    assert data.count(b"/Subtype /Image") == plain.count(b"/Subtype /Image")  # nothing embedded
+
+
+def test_names_never_become_formulas_in_the_xlsx_report(demo):
+    from survey_app.services.reports import render
+
+    rename(demo, '=HYPERLINK("http://evil.example/","bấm")', "@SUM(1+1)")
+    book = load_workbook(io.BytesIO(render(demo, last_twelve_months(), "xlsx")))
+    name = book["summary"]["B1"]
+    assert name.value == '=HYPERLINK("http://evil.example/","bấm")' and name.data_type == "s"
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == "@SUM(1+1)" for c in cells if isinstance(c.value, str))

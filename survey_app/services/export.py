@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from instruments.schema import SATISFACTION_LABELS
 from survey_app.extensions import db
 from survey_app.models import Answer, Instrument, InstrumentVersion, Response, ServicePoint, Unit
+from survey_app.services.spreadsheet import csv_row, xlsx_row
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 #: Rows per piece of a streamed CSV.
@@ -58,7 +59,7 @@ def codebook_csv(instrument):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["variable", "label_vi", "label_en", "values"])
-    writer.writerows(codebook_rows(instrument))
+    writer.writerows(csv_row(row) for row in codebook_rows(instrument))
     writer.writerow(["", "Ô trống = không trả lời hoặc không áp dụng",
                      "Empty = no answer or not applicable", ""])
     return buffer.getvalue()
@@ -115,7 +116,7 @@ def stream_csv(scope_path, instrument, start=None, end=None):
         writer.writerow(header(instrument))
         rows = iter_rows(connection, scope_path, instrument, start, end)
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            writer.writerow(csv_row(row))
             if count % CHUNK == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -140,13 +141,13 @@ def write_file(scope_path, instrument, fmt, path, start=None, end=None):
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("responses")
-        sheet.append(columns)
+        sheet.append(xlsx_row(sheet, columns))
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         codes = book.create_sheet("codebook")
-        codes.append(["variable", "label_vi", "label_en", "values"])
+        codes.append(xlsx_row(codes, ["variable", "label_vi", "label_en", "values"]))
         for row in codebook_rows(instrument):
-            codes.append(list(row))
+            codes.append(xlsx_row(codes, row))
         book.save(path)
         return len(rows)
     import pandas as pd

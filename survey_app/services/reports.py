@@ -2,12 +2,14 @@
 import io
 from dataclasses import dataclass
 from datetime import date
+from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 import instruments
 from analysis.publication import enough_data
+from survey_app.services import org
 from survey_app.services.qr import POSTER_FONT, _font
 from survey_app.services.results import (
     instruments_in_scope,
@@ -16,6 +18,7 @@ from survey_app.services.results import (
     root_code,
     unit_results,
 )
+from survey_app.services.spreadsheet import xlsx_row
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,11 @@ class Section:
     results: object
     comparisons: list
     root: str | None
+    points: dict  # "UNIT/POINT" code of the breakdown -> ServicePoint
 
 
 def report_data(unit, period):
+    points = {f"{p.unit.code}/{p.code}": p for p in org.service_points_in_scope(unit)}
     sections = []
     for code in instruments_in_scope(unit):
         results = unit_results(unit, code, period, by="service_point")
@@ -36,7 +41,7 @@ def report_data(unit, period):
         title = instruments.get(code).title if code in instruments.bundled() else \
             {"vi": code, "en": code}
         sections.append(Section(code, title, results, period_comparisons(unit, code, period),
-                                root_code(results.overall)))
+                                root_code(results.overall), points))
     return sections
 
 
@@ -85,7 +90,9 @@ def render_pdf(unit, period, sections, lang="vi"):
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             title=f"hailong {unit.code} {period.label}")
-    story = [Paragraph(_("Satisfaction report — %(unit)s", unit=unit.name(lang)), title),
+    # Paragraph text is reportlab markup: every name from the database is escaped, or a
+    # unit called "<img src=…>" would embed a server file and "Trường <font" would fail.
+    story = [Paragraph(_("Satisfaction report — %(unit)s", unit=escape(unit.name(lang))), title),
              Spacer(1, 4),
              Paragraph(_("Period: %(label)s (%(start)s – %(end)s). Made on %(today)s with "
                          "hailong. An index is the share of valid answers that are "
@@ -97,7 +104,7 @@ def render_pdf(unit, period, sections, lang="vi"):
         story.append(Paragraph(_("No responses in this period."), body))
     for section in sections:
         root = section.results.overall.get(section.root)
-        story += [Paragraph(section.title[lang], heading),
+        story += [Paragraph(escape(section.title[lang]), heading),
                   Paragraph(_("%(n)s responses. Overall index: <b>%(value)s%%</b> (95%% CI "
                               "%(low)s–%(high)s%%).", n=section.results.n,
                               value=_fmt(root.estimate, lang=lang),
@@ -122,7 +129,7 @@ def render_pdf(unit, period, sections, lang="vi"):
         for e in ordered(section.results.overall):
             if e.level == "respondent":
                 continue
-            table.append([e.code, Paragraph(e.name, body), _fmt(e.estimate, lang=lang),
+            table.append([e.code, Paragraph(escape(e.name), body), _fmt(e.estimate, lang=lang),
                           f"{_fmt(e.ci_low, lang=lang)}–{_fmt(e.ci_high, lang=lang)}",
                           str(e.n_valid),
                           f"{_fmt(e.points, 2, lang)}/{_fmt(e.max_points, 2, lang)}"
@@ -136,10 +143,12 @@ def render_pdf(unit, period, sections, lang="vi"):
                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story += [grid, Spacer(1, 6)]
         if section.results.breakdown:
-            rows = [[_("Service point"), "%", _("95%% CI"), _("Responses")]]
+            rows = [[_("Code"), _("Service point"), "%", _("95%% CI"), _("Responses")]]
             for d in section.results.breakdown:
                 e = d.get(section.root)
-                rows.append([d.key[0], _fmt(e.estimate, lang=lang),
+                point = section.points.get(d.key[0])
+                rows.append([d.key[0], Paragraph(escape(point.name(lang)) if point else "", body),
+                             _fmt(e.estimate, lang=lang),
                              f"{_fmt(e.ci_low, lang=lang)}–{_fmt(e.ci_high, lang=lang)}",
                              str(d.n)])
             by_point = Table(rows, repeatRows=1)
@@ -156,28 +165,33 @@ def render_xlsx(unit, period, sections, lang="vi"):
     book = Workbook()
     summary = book.active
     summary.title = "summary"
-    summary.append([_("Unit"), unit.name(lang)])
-    summary.append([_("Period"), period.label, period.start.date().isoformat(),
-                    period.last_day.isoformat()])
+    summary.append(xlsx_row(summary, [_("Unit"), unit.name(lang)]))
+    summary.append(xlsx_row(summary, [_("Period"), period.label, period.start.date().isoformat(),
+                                      period.last_day.isoformat()]))
     summary.append([])
-    summary.append([_("Questionnaire"), _("Responses"), _("Index"), _("CI low"), _("CI high")])
+    summary.append(xlsx_row(summary, [_("Questionnaire"), _("Responses"), _("Index"),
+                                      _("CI low"), _("CI high")]))
     for section in sections:
         root = section.results.overall.get(section.root)
-        summary.append([section.instrument, section.results.n, root.estimate, root.ci_low,
-                        root.ci_high])
+        summary.append(xlsx_row(summary, [section.instrument, section.results.n, root.estimate,
+                                          root.ci_low, root.ci_high]))
     for section in sections:
         sheet = book.create_sheet(section.instrument[:31])
-        sheet.append([_("Code"), _("Index"), _("Level"), "%", _("CI low"), _("CI high"),
-                      _("Valid answers"), _("Effective n"), _("PAR points"), _("Max"),
-                      _("Enough data to publish")])
+        sheet.append(xlsx_row(sheet, [_("Code"), _("Index"), _("Level"), "%", _("CI low"),
+                                      _("CI high"), _("Valid answers"), _("Effective n"),
+                                      _("PAR points"), _("Max"), _("Enough data to publish")]))
         for e in section.results.overall.estimates:
-            sheet.append([e.code, e.name, e.level, e.estimate, e.ci_low, e.ci_high, e.n_valid,
-                          e.n_eff, e.points, e.max_points, _("yes") if enough_data(e) else _("no")])
+            sheet.append(xlsx_row(sheet, [e.code, e.name, e.level, e.estimate, e.ci_low,
+                                          e.ci_high, e.n_valid, e.n_eff, e.points, e.max_points,
+                                          _("yes") if enough_data(e) else _("no")]))
         sheet.append([])
-        sheet.append([_("Service point"), "%", _("CI low"), _("CI high"), _("Responses")])
+        sheet.append(xlsx_row(sheet, [_("Code"), _("Service point"), "%", _("CI low"),
+                                      _("CI high"), _("Responses")]))
         for d in section.results.breakdown:
             e = d.get(section.root)
-            sheet.append([d.key[0], e.estimate, e.ci_low, e.ci_high, d.n])
+            point = section.points.get(d.key[0])
+            sheet.append(xlsx_row(sheet, [d.key[0], point.name(lang) if point else "",
+                                          e.estimate, e.ci_low, e.ci_high, d.n]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
