@@ -149,14 +149,17 @@ def generate_responses(points, n, rng, end=None):
     return len(rows)
 
 
-def load_demo(n_responses=2000, seed=2025):
-    """Create the demo once; return a summary, or None when it already exists."""
+def load_demo(n_responses=2000, seed=2025, end=None):
+    """Create the demo once; return a summary, or None when it already exists.
+
+    The responses cover the 12 months before ``end`` (default: now; tests fix it).
+    """
     if db.session.scalar(sa.select(Unit).filter_by(code="TPD")) is not None:
         return None
     instrument_store.sync_bundled()
     by_code = create_org()
     usernames = create_users(by_code)
     points = org.service_points_in_scope(by_code["TPD"])
-    count = generate_responses(points, n_responses, np.random.default_rng(seed))
+    count = generate_responses(points, n_responses, np.random.default_rng(seed), end)
     return {"usernames": usernames, "password": DEMO_PASSWORD, "responses": count,
             "points": points}
