@@ -5,7 +5,6 @@ from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -15,11 +14,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from survey_app.services.links import base_url
+
 POSTER_FONT = "DejaVuSans"
 
 
 def survey_url(token):
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/s/{token}"
+    return f"{base_url()}/s/{token}"
 
 
 def qr_svg(url):
