@@ -23,6 +23,9 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make demo: SQLite under instance/, instruments, a demo city with ~2,000 responses, then serve.
+# Links printed by `hailong demo` use this host and port unless HAILONG_BASE_URL is set.
+demo: export FLASK_RUN_HOST = $(HOST)
+demo: export FLASK_RUN_PORT = $(PORT)
 demo: install
 	$(BIN)/hailong db upgrade
 	$(BIN)/hailong instruments sync

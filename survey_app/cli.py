@@ -98,7 +98,8 @@ def demo(responses, seed, allow_production):
     if current_app.config["ENV_NAME"] == "production" and not allow_production:
         raise click.ClickException("refusing to load demo accounts with a known password in "
                                    "production (add --allow-production for a test site)")
-    from survey_app.services.demo import load_demo
+    from survey_app.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from survey_app.services.links import base_url
     from survey_app.services.qr import kiosk_url, survey_url
 
     summary = load_demo(responses, seed)
@@ -108,8 +109,9 @@ def demo(responses, seed, allow_production):
     else:
         db.session.commit()
         click.echo(f"Demo loaded: {summary['responses']} responses.")
-        click.echo(f"Staff console: {current_app.config['BASE_URL']}/admin/  "
-                   f"users {', '.join(summary['usernames'])}; password {summary['password']}")
+    # printed every time: whoever runs `make demo` again needs the accounts as much as the links
+    click.echo(f"Staff console: {base_url()}/admin/  users "
+               f"{', '.join(name for name, *_ in DEMO_USERS)}; password {DEMO_PASSWORD}")
     click.echo("QR links (and the kiosk link, for a tablet at the counter):")
     for point in db.session.scalars(sa.select(ServicePoint).order_by(ServicePoint.id)):
         if point.current_token:
@@ -242,7 +244,7 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
         chosen = parse_period(period) if period else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
-    count = export.write_file(unit, current[1], fmt, output,
+    count = export.write_file(unit.path, current[1], fmt, output,
                               chosen.start if chosen else None, chosen.end if chosen else None)
     if codebook:
         codebook.write_text(export.codebook_csv(current[1]), encoding="utf-8")

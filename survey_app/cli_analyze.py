@@ -12,6 +12,7 @@ from analysis import CIMethod, LonelyPSU, contrasts_for, estimate_indices
 from analysis.report import to_json, to_rows
 from analysis.table import prepare, read_responses, read_table
 from analysis.weighting import trim
+from survey_app.services.spreadsheet import csv_row, xlsx_row
 
 
 def write_output(payload_json, header, rows, fmt, output):
@@ -24,8 +25,8 @@ def write_output(payload_json, header, rows, fmt, output):
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(csv_row(header))
+        writer.writerows(csv_row(row) for row in rows)
         if output:
             Path(output).write_text(buffer.getvalue(), encoding="utf-8")
         else:
@@ -37,9 +38,9 @@ def write_output(payload_json, header, rows, fmt, output):
             raise click.UsageError("--format xlsx needs -o FILE")
         book = Workbook(write_only=True)
         sheet = book.create_sheet("indices")
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         book.save(output)
 
 

@@ -44,8 +44,10 @@ class Config:
     READ_MAX_LAG_SECONDS = float(_env("READ_MAX_LAG_SECONDS", "30"))
     #: Seconds between two checks of the replica (answers? lag?) in each worker.
     READ_CHECK_SECONDS = float(_env("READ_CHECK_SECONDS", "5"))
-    #: Public base URL printed in QR codes and invitation links.
-    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    #: Public base URL printed in QR codes and invitation links, e.g.
+    #: ``https://khaosat.tinh.gov.vn``. Unset (the demo): the address a request came to,
+    #: or for commands ``http://127.0.0.1:<FLASK_RUN_PORT or 5000>``. Production needs it.
+    BASE_URL = _env("BASE_URL", None)
     #: Days an invitation link stays valid.
     INVITATION_DAYS = int(_env("INVITATION_DAYS", "30"))
     #: Submissions one client may make to one service point (Flask-Limiter syntax).
@@ -97,6 +99,9 @@ def check_production(config):
         problems.append("HAILONG_SECRET_KEY is unset or the default")
     if not config.get("HASH_KEY"):
         problems.append("HAILONG_HASH_KEY is unset")
+    if not config.get("BASE_URL"):
+        problems.append("HAILONG_BASE_URL is unset (QR codes and invitation links would carry "
+                        "whatever address a request names)")
     if config.get("DEBUG"):
         problems.append("debug mode is on")
     url = config.get("SQLALCHEMY_DATABASE_URI") or ""

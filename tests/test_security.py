@@ -57,7 +57,7 @@ def test_several_workers_need_shared_rate_limits(monkeypatch):
     from survey_app.config import check_production
 
     config = {"SECRET_KEY": "s" * 40, "HASH_KEY": "h" * 40, "SQLALCHEMY_DATABASE_URI": "postgresql://x",
-              "RATELIMIT_STORAGE_URI": "memory://"}
+              "RATELIMIT_STORAGE_URI": "memory://", "BASE_URL": "https://khaosat.example.gov.vn"}
     monkeypatch.setenv("HAILONG_WORKERS", "3")
     assert any("in-memory rate limits" in p for p in check_production(config))
     assert check_production({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}) == []

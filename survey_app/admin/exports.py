@@ -2,7 +2,7 @@
 import io
 import os
 
-from flask import Response, abort, request, send_file, stream_with_context
+from flask import Response, abort, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -10,7 +10,7 @@ from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.extensions import db
 from survey_app.models import Role, Unit
-from survey_app.services import audit, export, instrument_store
+from survey_app.services import audit, export, instrument_store, sqlite_fixes
 from survey_app.services.periods import parse_period
 from survey_app.services.results import instruments_in_scope
 
@@ -41,23 +41,48 @@ def export_responses(unit_id):
     start, end = (period.start, period.end) if period else (None, None)
     instrument = instrument_store.current_version(code)[1]
     name = f"hailong-{unit.code}-{code}{'-' + period.label if period else ''}"
-    audit.record(current_user, "responses.export", unit, instrument=code, format=fmt)
-    db.session.commit()
     if fmt == "codebook":
+        record_download(unit, code, fmt)
         return Response(export.codebook_csv(instrument), mimetype=MIMETYPES[fmt], headers={
             "Content-Disposition": f'attachment; filename="{name}-codebook.csv"'})
     if fmt == "csv":
-        return Response(stream_with_context(export.stream_csv(unit, instrument, start, end)),
-                        mimetype=MIMETYPES[fmt],
+        pieces = export.stream_csv(unit.path, instrument, start, end)
+        # The query runs and the first rows are read before anything is recorded: a query
+        # that fails answers an error page and leaves no trace of a download in the log.
+        first = next(pieces)
+        record_download(unit, code, fmt)
+        return Response(_send(first, pieces), mimetype=MIMETYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    path, _count = export.temporary_export(unit, instrument, fmt, start, end)
+    path, _count = export.temporary_export(unit.path, instrument, fmt, start, end)
     try:  # these formats are built whole anyway: read back, remove the file at once
         with open(path, "rb") as f:
             data = io.BytesIO(f.read())
     finally:
         os.unlink(path)
+    record_download(unit, code, fmt)
     return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=f"{name}.{fmt}")
+
+
+def record_download(unit, instrument_code, fmt):
+    """Audit a download that is about to be sent, in a write transaction of its own.
+
+    The export read in a transaction of its own first; ending it before writing lets
+    SQLite wait for the write lock instead of failing on a stale read snapshot.
+    """
+    db.session.commit()
+    sqlite_fixes.begin_write(db.session)
+    audit.record(current_user, "responses.export", unit, instrument=instrument_code, format=fmt)
+    db.session.commit()
+
+
+def _send(first, pieces):
+    """The first piece, then the rest; closing it (client gone) closes the export's query."""
+    try:
+        yield first
+        yield from pieces
+    finally:
+        pieces.close()
 
 
 @bp.route("/units/<int:unit_id>/report.<fmt>")

@@ -75,11 +75,7 @@ def index():
 @login_required
 def list_units():
     units = org.units_in_scope(current_user.unit)
-    points = org.service_points_in_scope(current_user.unit)
-    counts = org.response_counts([p.id for p in points])
-    per_unit = {}
-    for point in points:
-        per_unit[point.unit_id] = per_unit.get(point.unit_id, 0) + counts.get(point.id, 0)
+    per_unit = org.subtree_response_counts(current_user.unit)
     root_depth = current_user.unit.depth
     return render_template("admin/units.html", units=units, per_unit=per_unit,
                            root_depth=root_depth)

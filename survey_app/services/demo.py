@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from instruments.schema import PROFILE_FIELDS
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Response, Role, Unit, User
+from survey_app.models import Answer, Channel, Comment, Procedure, Response, Role, Unit, User
 from survey_app.services import instrument_store, org
 
 DEMO_PASSWORD = "hailong-demo"  # noqa: S105 - printed for the demo; never used in production
@@ -51,7 +51,35 @@ DEMO_UNITS = [
         ("PH", "Cổng trường (phụ huynh)", "education", "education-parents"),
     ]),
 ]
-RETIRED_DISTRICT = ("Q-CU", "Quận Cũ (giải thể 01/7/2025)", "district", "TPD")
+# retired on 1 July 2025 (valid_to below); the console says "(đã giải thể)" itself
+RETIRED_DISTRICT = ("Q-CU", "Quận Cũ", "district", "TPD")
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "TPD"),
+    ("analyst", Role.ANALYST, "TPD"),
+    ("anhoa", Role.UNIT_MANAGER, "P-ANHOA"),
+    ("quay", Role.COUNTER_OFFICER, "TTPVHCC"),
+]
+# Demo codes in the dotted shape of the national catalogue (not its real codes), so that
+# the example of docs/api.md works: (code, name vi, name en, sector).
+DEMO_PROCEDURES = [
+    ("1.001", "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+     "Certified copy of a document from its original", "certification"),
+    ("1.002", "Chứng thực chữ ký trong giấy tờ, văn bản", "Certification of a signature",
+     "certification"),
+    ("1.003", "Đăng ký khai sinh", "Birth registration", "justice"),
+    ("1.004", "Đăng ký kết hôn", "Marriage registration", "justice"),
+    ("1.005", "Cấp Phiếu lý lịch tư pháp", "Criminal record certificate", "justice"),
+    ("1.006", "Đăng ký biến động quyền sử dụng đất", "Registration of a change in land use rights",
+     "land"),
+    ("1.007", "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+     "First land use rights certificate", "land"),
+    ("1.008", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "Building permit for a private house",
+     "construction"),
+    ("1.009", "Đăng ký thành lập hộ kinh doanh", "Registration of a household business",
+     "business"),
+    ("1.010", "Đăng ký thành lập doanh nghiệp tư nhân", "Registration of a private enterprise",
+     "business"),
+]
 
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, cảm ơn.",
@@ -79,18 +107,33 @@ def create_org():
 
 
 def create_users(by_code):
-    users = [
-        ("admin", Role.ADMIN, "TPD"),
-        ("analyst", Role.ANALYST, "TPD"),
-        ("anhoa", Role.UNIT_MANAGER, "P-ANHOA"),
-        ("quay", Role.COUNTER_OFFICER, "TTPVHCC"),
-    ]
     hashed = generate_password_hash(DEMO_PASSWORD)
-    for username, role, unit_code in users:
+    for username, role, unit_code in DEMO_USERS:
         db.session.add(User(username=username, password_hash=hashed, role=role,
                             unit=by_code[unit_code]))
     db.session.flush()
-    return [u[0] for u in users]
+    return [u[0] for u in DEMO_USERS]
+
+
+def create_procedures():
+    """The demo's procedures, by sector (codes the demo makes up; see DEMO_PROCEDURES)."""
+    by_sector = {}
+    for code, name_vi, name_en, sector in DEMO_PROCEDURES:
+        procedure = Procedure(code=code, name_vi=name_vi, name_en=name_en, sector=sector)
+        db.session.add(procedure)
+        by_sector.setdefault(sector, []).append(procedure)
+    db.session.flush()
+    return by_sector
+
+
+def assign_procedures(responses, points, by_sector, rng):
+    """Most responses at a counter name one of its sector's procedures, as the one-stop
+    software would; a separate random stream keeps the answers of a seed unchanged."""
+    sector_of = {p.id: getattr(p.sector, "value", p.sector) for p in points}
+    for response in responses:
+        choices = by_sector.get(sector_of[response.service_point_id], [])
+        if choices and rng.random() < 0.8:
+            response.procedure_id = choices[int(rng.integers(len(choices)))].id
 
 
 def answer_value(rng, level):
@@ -104,8 +147,11 @@ def answer_value(rng, level):
     return int(rng.choice([1, 2, 3], p=[0.15, 0.3, 0.55]))
 
 
-def generate_responses(points, n, rng, end=None):
-    """``n`` responses spread over the 12 months before ``end`` across ``points``."""
+def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed=0):
+    """``n`` responses spread over the 12 months before ``end`` across ``points``.
+
+    ``procedures`` (sector -> procedures) names a procedure on most of them.
+    """
     end = end or datetime.now().replace(microsecond=0)
     levels = {p.id: rng.uniform(0.72, 0.95) for p in points}
     versions = {p.id: instrument_store.latest_version(p.instrument_code) for p in points}
@@ -146,17 +192,24 @@ def generate_responses(points, n, rng, end=None):
         rows.append(response)
     db.session.add_all(rows)
     db.session.flush()
+    if procedures:
+        assign_procedures(rows, points, procedures, np.random.default_rng(procedure_seed))
+        db.session.flush()
     return len(rows)
 
 
-def load_demo(n_responses=2000, seed=2025):
-    """Create the demo once; return a summary, or None when it already exists."""
+def load_demo(n_responses=2000, seed=2025, end=None):
+    """Create the demo once; return a summary, or None when it already exists.
+
+    The responses cover the 12 months before ``end`` (default: now; tests fix it).
+    """
     if db.session.scalar(sa.select(Unit).filter_by(code="TPD")) is not None:
         return None
     instrument_store.sync_bundled()
     by_code = create_org()
     usernames = create_users(by_code)
     points = org.service_points_in_scope(by_code["TPD"])
-    count = generate_responses(points, n_responses, np.random.default_rng(seed))
+    count = generate_responses(points, n_responses, np.random.default_rng(seed), end,
+                               procedures=create_procedures(), procedure_seed=seed + 1)
     return {"usernames": usernames, "password": DEMO_PASSWORD, "responses": count,
             "points": points}

@@ -1,9 +1,14 @@
 """Exports of responses (one row per response) with a codebook: CSV, XLSX, SPSS, Stata.
 
 Rows are read with one streamed query; CSV is written as it is read, so a million
-responses never sit in memory. Free-text comments are not exported (they may hold
-personal data; they are moderated in the console). "Không áp dụng" and no answer are
-both empty.
+responses never sit in memory. See docs/exports.md for the columns and codes:
+
+- no answer is empty in every format; "không áp dụng" (not applicable) is ``na`` in CSV
+  and XLSX, the user-missing value -1 in SPSS and the extended missing value ``.a`` in
+  Stata, each labelled "Không áp dụng";
+- ``submitted_at`` is a date-time (UTC) in XLSX, SPSS and Stata, ISO text in CSV;
+- the comment is exported with its moderation status; e-mail addresses, phone and ID
+  numbers are always masked in exports, whether or not a moderator masked them.
 """
 import csv
 import io
@@ -12,159 +17,158 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from instruments.schema import SATISFACTION_LABELS
 from survey_app.extensions import db
-from survey_app.models import Answer, Instrument, InstrumentVersion, Response, ServicePoint, Unit
-from survey_app.services import instrument_store
+from survey_app.models import (
+    Answer,
+    Comment,
+    Instrument,
+    InstrumentVersion,
+    Response,
+    ServicePoint,
+    Unit,
+)
+from survey_app.services.codebook import FIXED, TRAILING, codebook_rows, item_columns
+from survey_app.services.feedback import mask_personal
+from survey_app.services.spreadsheet import csv_row
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
-FIXED = [
-    ("response", "Mã phiếu / Response number"),
-    ("submitted_at", "Thời điểm gửi / Submitted at"),
-    ("unit", "Đơn vị / Unit"),
-    ("service_point", "Quầy, điểm phục vụ / Service point"),
-    ("sector", "Lĩnh vực / Sector"),
-    ("channel", "Kênh / Channel"),
-    ("verified", "Có xác thực hồ sơ / Verified invitation (1 = yes)"),
-    ("respondent_type", "Đối tượng / Respondent type"),
-    ("sex", "Giới tính / Sex"),
-    ("age_band", "Nhóm tuổi / Age band"),
-    ("weight", "Trọng số / Weight"),
-    ("stratum", "Tầng / Stratum"),
-    ("psu", "Đơn vị mẫu bậc 1 / PSU"),
-]
+#: Rows per piece of a streamed CSV.
+CHUNK = 2000
+#: How "không áp dụng" is written in CSV and XLSX rows (``hailong analyze`` reads it too).
+NOT_APPLICABLE = "na"
+# Marks a stored NULL (not applicable) inside the pivot. Answer.value is a SMALLINT, so
+# no real answer can ever equal it; a missing answer row stays NULL (no answer).
+_NA_IN_SQL = 100_000
 
 
-def item_columns(instrument):
-    return [item for item in instrument.items if item.type != "text"]
+def header(instrument):
+    return ([name for name, *_ in FIXED] + [item.code for item in item_columns(instrument)]
+            + [name for name, *_ in TRAILING])
 
 
-def value_labels(item, lang="vi"):
-    if item.type == "likert5":
-        return {v: label[lang] for v, label in SATISFACTION_LABELS.items()}
-    return {o.value: o.label[lang] for o in item.options}
-
-
-def codebook_rows(instrument):
-    rows = [(name, label, "", "") for name, label in FIXED]
-    for item in item_columns(instrument):
-        labels = "; ".join(f"{v}={t}" for v, t in value_labels(item).items())
-        rows.append((item.code, item.text["vi"], item.text["en"], labels))
-    return rows
-
-
-def codebook_csv(instrument):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["variable", "label_vi", "label_en", "values"])
-    writer.writerows(codebook_rows(instrument))
-    writer.writerow(["", "Ô trống = không trả lời hoặc không áp dụng",
-                     "Empty = no answer or not applicable", ""])
-    return buffer.getvalue()
-
-
-def iter_rows(scope, instrument_code, start=None, end=None):
-    """Responses as lists in ``header`` order.
-
-    The database pivots the answers (one ``max(CASE …)`` column per item, grouped by
-    response), so one row per response is streamed instead of one per answer.
-    """
-    instrument = instrument_store.current_version(instrument_code)[1]
-    pivot = [sa.func.max(sa.case((Answer.item_code == item.code, Answer.value))).label(item.code)
+def rows_query(scope_path, instrument, start=None, end=None):
+    pivot = [sa.func.max(sa.case((Answer.item_code == item.code,
+                                  sa.func.coalesce(Answer.value, _NA_IN_SQL)))).label(item.code)
              for item in item_columns(instrument)]
     query = (
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
-                  Response.stratum, Response.channel, Response.verified,
+                  ServicePoint.sector, Response.channel, Response.verified,
                   Response.respondent_type, Response.sex, Response.age_band, Response.weight,
-                  Response.psu, *pivot)
+                  Response.stratum, Response.psu, sa.func.max(Comment.text),
+                  sa.func.max(Comment.status), *pivot)
         .join(Answer, Answer.response_id == Response.id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
-        .where(Unit.path.startswith(scope.path), Instrument.code == instrument_code)
-        .group_by(Response.id, Unit.code, ServicePoint.code)
+        .outerjoin(Comment, Comment.response_id == Response.id)
+        .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id)
+        .group_by(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector)
         .order_by(Response.id)
     )
     if start is not None:
         query = query.where(Response.submitted_at >= start)
     if end is not None:
         query = query.where(Response.submitted_at < end)
-    for record in db.session.execute(query.execution_options(yield_per=20_000)):
-        yield [record[0], record[1].strftime("%Y-%m-%d %H:%M:%S"), record[2], record[3],
-               record[4], str(record[5]), int(record[6]), record[7], record[8], record[9],
-               record[10], record[4], record[11], *record[12:]]
+    return query
 
 
-def header(instrument):
-    return [name for name, _ in FIXED] + [item.code for item in item_columns(instrument)]
+def iter_rows(connection, scope_path, instrument, start=None, end=None):
+    """Responses under the unit path ``scope_path`` as lists in ``header`` order.
+
+    The database pivots the answers (one ``max(CASE …)`` column per item, grouped by
+    response), so one row per response is streamed instead of one per answer. Only plain
+    values come in (no ORM objects), so the rows can be read after the request's session
+    is gone. Values keep their types (datetime, int, float); an answer "không áp dụng"
+    is ``NOT_APPLICABLE``, no answer is None.
+    """
+    query = rows_query(scope_path, instrument, start, end)
+    # Closed explicitly when the reader stops early: PostgreSQL's server-side cursor must
+    # not outlive the stream.
+    with connection.execute(query.execution_options(yield_per=20_000)) as result:
+        for record in result:
+            yield _typed(record)
 
 
-def stream_csv(scope, instrument, start=None, end=None):
-    """CSV text in pieces (header first), for a streamed HTTP response or a file."""
+def _typed(record):
+    (number, submitted, unit, point, sector, channel, verified, respondent_type, sex,
+     age_band, weight, stratum, psu, comment, status, *answers) = record
+    return [number, submitted.replace(microsecond=0), unit, point, _text(sector),
+            _text(channel), int(verified), respondent_type, sex, age_band, weight, stratum, psu,
+            *(NOT_APPLICABLE if a == _NA_IN_SQL else a for a in answers),
+            mask_personal(comment) if comment else None, _text(status)]
+
+
+def _text(value):
+    """An enum column's value as plain text (max() on PostgreSQL returns the raw string)."""
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def csv_cells(row):
+    """A row as CSV cells: ISO date-times, spreadsheet-safe text."""
+    row = list(row)
+    row[1] = row[1].strftime("%Y-%m-%d %H:%M:%S")
+    return csv_row(row)
+
+
+def stream_csv(scope_path, instrument, start=None, end=None):
+    """CSV text in pieces: the header with the first rows, then every ``CHUNK`` rows.
+
+    The rows are read on a connection of the stream's own, not the request's session:
+    a streamed body is sent after Flask-SQLAlchemy has removed that session. The
+    connection goes back to the pool when the stream ends or is closed (client gone).
+    """
+    with db.engine.connect() as connection:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header(instrument))
+        rows = iter_rows(connection, scope_path, instrument, start, end)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(csv_cells(row))
+            if count % CHUNK == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+
+def codebook_csv(instrument):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header(instrument))
-    for count, row in enumerate(iter_rows(scope, instrument.id, start, end), start=1):
-        writer.writerow(row)
-        if count % 2000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    writer.writerows(csv_row(row) for row in codebook_rows(instrument))
+    return buffer.getvalue()
 
 
-def write_file(scope, instrument, fmt, path, start=None, end=None):
-    """Write an export to ``path``; return the number of responses."""
+def write_file(scope_path, instrument, fmt, path, start=None, end=None):
+    """Write an export of the responses under ``scope_path`` to ``path``; return their number."""
+    from survey_app.services import export_formats
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     path = Path(path)
     if fmt == "csv":
         count = 0
-        with path.open("w", encoding="utf-8", newline="") as f:
-            for piece in stream_csv(scope, instrument, start, end):
-                f.write(piece)
-                count += piece.count("\n")
-        return count - 1
-    rows = list(iter_rows(scope, instrument.id, start, end))
-    columns = header(instrument)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("responses")
-        sheet.append(columns)
-        for row in rows:
-            sheet.append(row)
-        codes = book.create_sheet("codebook")
-        codes.append(["variable", "label_vi", "label_en", "values"])
-        for row in codebook_rows(instrument):
-            codes.append(list(row))
-        book.save(path)
-        return len(rows)
-    import pandas as pd
-    import pyreadstat
-
-    frame = pd.DataFrame(rows, columns=columns)
-    for item in item_columns(instrument):
-        frame[item.code] = pd.to_numeric(frame[item.code]).astype("float64")
-    for name in ("respondent_type", "sex", "age_band", "psu"):
-        frame[name] = frame[name].fillna("").astype(str)
-    labels = {name: label for name, label in FIXED}
-    labels.update({item.code: item.text["vi"][:80] for item in item_columns(instrument)})
-    value_sets = {item.code: value_labels(item) for item in item_columns(instrument)}
-    if fmt == "sav":
-        pyreadstat.write_sav(frame, path, column_labels=labels,
-                             variable_value_labels=value_sets, file_label=instrument.id)
-    elif fmt == "dta":
-        labels = {k: v[:80] for k, v in labels.items()}
-        pyreadstat.write_dta(frame, path, column_labels=labels,
-                             variable_value_labels=value_sets, file_label=instrument.id[:80])
-    else:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+        with db.engine.connect() as connection, path.open("w", encoding="utf-8",
+                                                          newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header(instrument))
+            for row in iter_rows(connection, scope_path, instrument, start, end):
+                writer.writerow(csv_cells(row))
+                count += 1
+        return count
+    rows = list(iter_rows(db.session.connection(), scope_path, instrument, start, end))
+    writer = {"xlsx": export_formats.write_xlsx, "sav": export_formats.write_sav,
+              "dta": export_formats.write_dta}[fmt]
+    writer(rows, instrument, path)
     return len(rows)
 
 
-def temporary_export(scope, instrument, fmt, start=None, end=None):
+def temporary_export(scope_path, instrument, fmt, start=None, end=None):
     """Write to a temporary file (deleted by the caller); return (path, count)."""
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}", delete=False)  # noqa: SIM115
     handle.close()
-    return handle.name, write_file(scope, instrument, fmt, handle.name, start, end)
+    try:
+        return handle.name, write_file(scope_path, instrument, fmt, handle.name, start, end)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise

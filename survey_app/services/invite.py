@@ -9,6 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import Invitation, Procedure
 from survey_app.models.base import utcnow
 from survey_app.services.hashing import keyed_hash
+from survey_app.services.links import base_url
 
 DOSSIER_MAX_LENGTH = 100
 
@@ -30,8 +31,7 @@ def link_token(invitation):
 
 
 def invitation_url(invitation):
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/i/{link_token(invitation)}"
+    return f"{base_url()}/i/{link_token(invitation)}"
 
 
 def dossier_hash(dossier_code):

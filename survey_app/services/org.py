@@ -1,6 +1,6 @@
 """Units and service points: creation, scope and tokens."""
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from survey_app.extensions import db
 from survey_app.models import QrToken, Response, Sector, ServicePoint, Unit, UnitKind
@@ -79,6 +79,25 @@ def response_counts(point_ids):
         .group_by(Response.service_point_id)
     )
     return dict(rows.all())
+
+
+def subtree_response_counts(root):
+    """Responses of each unit's whole subtree, for every unit under ``root``, in one query.
+
+    Responses are counted per unit first, then summed over each unit's descendants by
+    path prefix (a join of units with units, small next to the responses).
+    """
+    per_unit = (sa.select(Response.unit_id, sa.func.count().label("n"))
+                .group_by(Response.unit_id).subquery())
+    ancestor, member = aliased(Unit), aliased(Unit)
+    rows = db.session.execute(
+        sa.select(ancestor.id, sa.func.coalesce(sa.func.sum(per_unit.c.n), 0))
+        .join(member, member.path.startswith(ancestor.path))
+        .outerjoin(per_unit, per_unit.c.unit_id == member.id)
+        .where(ancestor.path.startswith(root.path))
+        .group_by(ancestor.id)
+    )
+    return {unit_id: int(count) for unit_id, count in rows}
 
 
 def token_lookup(token):

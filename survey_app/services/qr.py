@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -17,17 +16,18 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from survey_app.services import instrument_store
+from survey_app.services.links import base_url
 
 POSTER_FONT = "DejaVuSans"
 
 
 def survey_url(token):
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/s/{token}"
+    return f"{base_url()}/s/{token}"
 
 
 def kiosk_url(token):
     """The address to open on a tablet at the counter (resets itself for the next citizen)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/k/{token}"
+    return f"{base_url()}/k/{token}"
 
 
 class Poster(NamedTuple):

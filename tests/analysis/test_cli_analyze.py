@@ -115,3 +115,21 @@ def test_a_domain_without_valid_answers_is_null_in_json_not_nan(tmp_path):
     b = next(d for d in json.loads(out.output)["domains"] if d["key"] == {"unit": "B"})
     total = next(e for e in b["estimates"] if e["code"] == "total")
     assert total["estimate"] is None and total["reason"] == "no valid answers"
+
+
+def test_domain_labels_never_become_formulas(tmp_path):
+    text = ("q1,q2,q3,q4,q5,q6,q7,unit\n" + "4,4,4,4,4,4,4,=HYPERLINK(\"http://evil.example/\")\n" * 3
+            + "5,5,5,5,5,5,5,-1\n" * 3)
+    data = write(tmp_path, text)
+    run(data, "--instrument", ORACLE_YAML, "--by", "unit", "--format", "csv",
+        "-o", str(tmp_path / "a.csv"))
+    with (tmp_path / "a.csv").open(encoding="utf-8") as f:
+        units = {row["unit"] for row in csv.DictReader(f)}
+    assert units == {"'=HYPERLINK(\"http://evil.example/\")", "'-1"}
+    run(data, "--instrument", ORACLE_YAML, "--by", "unit", "--format", "xlsx",
+        "-o", str(tmp_path / "a.xlsx"))
+    cells = [c for row in load_workbook(tmp_path / "a.xlsx").active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == '=HYPERLINK("http://evil.example/")' for c in cells)
+    estimates = [c for c in cells if c.column_letter == "E" and c.row > 1]  # numbers stay numbers
+    assert estimates and all(c.data_type == "n" for c in estimates if c.value is not None)
