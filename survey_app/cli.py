@@ -293,7 +293,8 @@ def import_command(kind, path, dry_run):
     if not report.ok:
         db.session.rollback()
         for row, column, problem in report.problems:
-            click.echo(f"row {row}, column '{column}': {problem}", err=True)
+            where = f"row {row}, column '{column}'" if column else f"row {row}"
+            click.echo(f"{where}: {problem}", err=True)
         raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
     if dry_run:
         db.session.rollback()

@@ -5,8 +5,6 @@ lead_unit, source. Rows are in table order: a row's parent is the nearest earlie
 the same index, place and year one level up. A row without a code is the grand total
 (the plans print "TỔNG ĐIỂM" last, uncoded).
 """
-import csv
-import io
 import math
 from dataclasses import dataclass
 
@@ -14,7 +12,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import OfficialResult
-from survey_app.services.cells import has_control_characters
+from survey_app.services.cells import UnreadableRow, has_control_characters, read_csv
 
 COLUMNS = ("index", "place", "year", "code", "level", "name_vi", "max", "result",
            "target_next_year", "lead_unit", "source")
@@ -66,12 +64,15 @@ def _check_text(raw, line):
 
 def parse(text):
     """Rows of an official-results CSV as dicts; ``ImportProblem`` names the bad line."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        names, records = read_csv(text)
+    except UnreadableRow as problem:
+        raise ImportProblem(f"line {problem.row}: {problem.reason}") from None
+    missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ImportProblem(f"missing column(s): {', '.join(missing)}")
     rows = []
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in records:
         _check_text(raw, line)
         index = (raw["index"] or "").strip()
         if index not in INDICES:
