@@ -71,10 +71,18 @@ def create_app(config=None):
     csrf.exempt(api_bp)
 
     @login.user_loader
-    def load_user(user_id):
+    def load_user(session_id):
         from survey_app.models import User
 
-        return db.session.get(User, int(user_id))
+        # "<user id>:<session version>"; a session from before a logout, a password change
+        # or reset carries an older version and is refused (the cookie alone proves nothing)
+        user_id, _sep, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
 
     @app.before_request
     def writes_take_the_write_lock():

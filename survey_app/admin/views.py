@@ -70,6 +70,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # a copy of this cookie must not outlive the logout
+    db.session.commit()
     logout_user()
     return redirect(url_for("admin.login"))
 
