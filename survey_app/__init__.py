@@ -1,7 +1,7 @@
 """hailong: the Flask application factory."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import Config, UnsafeConfiguration, check_production, default_database_url
@@ -12,8 +12,11 @@ from survey_app.services import sqlite_fixes  # noqa: F401  (engine event listen
 def select_locale():
     """``?lang=`` wins and is remembered in the session; Vietnamese is the default.
 
-    The API keeps no session: it follows ``?lang=`` or ``Accept-Language``.
+    The API keeps no session: it follows ``?lang=`` or ``Accept-Language``. Outside a
+    request (commands, background work) the default applies unless ``force_locale`` says.
     """
+    if not has_request_context():
+        return None
     wanted = request.args.get("lang")
     if request.path.startswith("/api/"):
         if wanted in ("vi", "en"):

@@ -148,11 +148,11 @@ def test_cli_import(runner, make_unit, tmp_path):
     make_unit(code="HN", kind="province")
     path = tmp_path / "o.csv"
     path.write_text(HEADER + "PAPI,X,2024,total,0,T,80,40,30,,\n", encoding="utf-8")
-    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN"])
-    assert out.exit_code == 0 and "1 rows imported" in out.output
+    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN", "--place", "X"])
+    assert out.exit_code == 0 and "1 rows imported for HN (X)" in out.output
     assert "below the last result" in out.output
     path.write_text("garbage", encoding="utf-8")
-    out = runner.invoke(main, ["import-official", str(path)])
+    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN"])
     assert out.exit_code == 1 and "missing column(s)" in out.output
 
 
