@@ -110,6 +110,15 @@ def test_without_a_known_place_the_upload_asks_for_it(client, login, make_user, 
     assert 'value="Hà Nội"' in form  # the next upload starts from the known place
 
 
+def test_a_place_in_the_units_names_counts_as_whole_words(make_unit):
+    city = make_unit(code="HN", name_vi="Thành phố Hà Nội", kind="province")
+    ward = make_unit(code="AD", name_vi="Phường Anh Dũng", kind="ward", parent=city)
+    rows = official.parse(HEADER + HANOI + CANTHO + "PAPI,An,2024,total,0,T,80,40,,,z\n")
+    assert official.choose_place(ward, rows) == "Hà Nội"  # from the city above it
+    with pytest.raises(official.ImportProblem, match=r": Cần Thơ, An\.$"):  # none is taken
+        official.choose_place(ward, [r for r in rows if r["place"] != "Hà Nội"])
+
+
 def test_two_units_import_the_same_table_from_the_command_line(runner, make_unit, tmp_path):
     first = make_unit(code="A", name_vi="Tỉnh A")
     second = make_unit(code="B", name_vi="Tỉnh B")

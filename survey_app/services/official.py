@@ -11,6 +11,7 @@ that appears in the name of the unit or of a unit above it ("Thành phố Hà N�
 """
 import dataclasses
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -208,7 +209,11 @@ def _named_in_tree(unit, places):
     while unit is not None:
         names += [_folded(unit.name_vi), _folded(unit.name_en)]
         unit = unit.parent
-    return [p for p in places if any(_folded(p) in name for name in names if name)]
+    def in_name(place):  # whole words: "An" is not in "Phường Anh Dũng"
+        pattern = re.compile(r"(?<!\w)" + re.escape(_folded(place)) + r"(?!\w)")
+        return any(pattern.search(name) for name in names if name)
+
+    return [p for p in places if in_name(p)]
 
 
 def choose_place(unit, rows, named=None):
