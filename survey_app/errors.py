@@ -44,6 +44,8 @@ def api_code(status):
 def describe_for_api(status):
     """Texts for integrators where the citizen's wording would mislead them."""
     texts = {
+        400: _("The request could not be read; check its body and parameters against "
+               "/api/v1/openapi.yaml."),
         404: _("No such address in this API; see /api/v1/openapi.yaml."),
         405: _("This address does not take that method; the Allow header lists those it "
                "takes."),

@@ -42,6 +42,21 @@ def test_wrong_method_is_named_and_keeps_allow(client, key):
     check_error(client.delete("/api/v1/units/X/results"), 405, "method_not_allowed")
 
 
+def test_an_unreadable_request_is_named_for_integrators(client, key, monkeypatch):
+    from werkzeug.exceptions import BadRequest
+
+    from survey_app.api import views
+
+    def unreadable(*_args, **_kwargs):
+        raise BadRequest()  # as werkzeug does for a body it cannot parse
+
+    monkeypatch.setattr(views.invite, "create_invitation", unreadable)
+    reply = client.post("/api/v1/invitations?lang=en", json={"dossier_code": "A"},
+                        headers={"Authorization": f"Bearer {key}"})
+    message = check_error(reply, 400, "bad_request")
+    assert "openapi" in message and "go back" not in message  # not the citizen's text
+
+
 def test_a_bug_answers_internal_error_without_details(client, key, monkeypatch):
     from survey_app.api import views
 
