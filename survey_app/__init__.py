@@ -1,7 +1,7 @@
 """hailong: the Flask application factory."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app import read_replica
@@ -13,8 +13,11 @@ from survey_app.services import sqlite_fixes  # noqa: F401  (engine event listen
 def select_locale():
     """``?lang=`` wins and is remembered in the session; Vietnamese is the default.
 
-    The API keeps no session: it follows ``?lang=`` or ``Accept-Language``.
+    The API keeps no session: it follows ``?lang=`` or ``Accept-Language``. Outside a
+    request (commands, background work) the default applies unless ``force_locale`` says.
     """
+    if not has_request_context():
+        return None
     wanted = request.args.get("lang")
     if request.path.startswith("/api/"):
         if wanted in ("vi", "en"):
@@ -74,11 +77,19 @@ def create_app(config=None):
     csrf.exempt(api_bp)
 
     @login.user_loader
-    def load_user(user_id):
+    def load_user(session_id):
         from survey_app.models import User
 
-        # from the primary: a deactivated account or a changed role counts at once
-        return db.session.get(User, int(user_id), bind_arguments=read_replica.ON_PRIMARY)
+        # "<user id>:<session version>"; a session from before a logout, a password change
+        # or reset carries an older version and is refused (the cookie alone proves nothing).
+        # Read from the primary: a deactivated account or a changed role counts at once.
+        user_id, _sep, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id), bind_arguments=read_replica.ON_PRIMARY)
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
 
     @app.before_request
     def writes_take_the_write_lock():

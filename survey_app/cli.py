@@ -196,25 +196,36 @@ def make_qr(unit_code, fmt, output):
 
 @main.command("import-official")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--unit", "unit_code", help="Unit the table's place stands for (e.g. the province).")
+@click.option("--unit", "unit_code", required=True,
+              help="Unit the table is imported for (e.g. the province); it alone gets the rows.")
+@click.option("--place", help="The unit's place as written in the 'place' column (default: "
+                              "the place of its earlier tables, or the one in its name).")
 @with_appcontext
-def import_official(path, unit_code):
+def import_official(path, unit_code, place):
     """Import official SIPAS / PAR INDEX / PAPI results and targets from a CSV.
 
-    The columns are those of shared/data/official_results.csv. Inconsistencies (sums that
+    The columns are those of shared/data/official_results.csv. Only the rows of one place
+    are imported; rows of other places are listed and left out. Inconsistencies (sums that
     disagree, targets above the maximum or below the last result) are listed as warnings.
     """
+    from flask_babel import force_locale
+
     from survey_app.services import official
 
-    unit = unit_by_code(unit_code) if unit_code else None
-    try:
-        rows = official.parse(path.read_text(encoding="utf-8-sig"))
-    except (official.ImportProblem, UnicodeDecodeError) as problem:
-        raise click.ClickException(f"{path}: {problem}") from None
-    count = official.store(rows, unit)
+    unit = unit_by_code(unit_code)
+    with force_locale("en"):
+        try:
+            rows = official.parse(path.read_text(encoding="utf-8-sig"))
+            result = official.import_rows(rows, unit, place)
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{path}: not UTF-8 text") from None
+        except official.ImportProblem as problem:
+            raise click.ClickException(f"{path}: {problem}") from None
     db.session.commit()
-    click.echo(f"{count} rows imported")
-    for warning in official.check(rows):
+    click.echo(f"{result.stored} rows imported for {unit.code} ({result.place})")
+    for other, count in result.skipped.items():
+        click.echo(f"left out: {count} rows of {other} (not this unit's place)")
+    for warning in official.check([r for r in rows if r["place"] == result.place]):
         click.echo(f"warning: {warning.index} {warning.place} {warning.year} "
                    f"{warning.code}: {warning.message}")
 
@@ -296,7 +307,8 @@ def import_command(kind, path, dry_run):
     if not report.ok:
         db.session.rollback()
         for row, column, problem in report.problems:
-            click.echo(f"row {row}, column '{column}': {problem}", err=True)
+            where = f"row {row}, column '{column}'" if column else f"row {row}"
+            click.echo(f"{where}: {problem}", err=True)
         raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
     if dry_run:
         db.session.rollback()

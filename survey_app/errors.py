@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from survey_app.extensions import db
 
@@ -28,6 +29,33 @@ def describe(status):
                               _("We are sorry. Please try again in a few minutes.")))
 
 
+#: The string code of an API error body (docs/api.md, openapi.yaml ``Error``).
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
+             429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+
+
+def api_code(status):
+    """``not_found`` for 404; an unlisted status takes its HTTP reason in snake case."""
+    return API_CODES.get(status) or HTTP_STATUS_CODES.get(status, "error").lower() \
+        .replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def describe_for_api(status):
+    """Texts for integrators where the citizen's wording would mislead them."""
+    texts = {
+        400: _("The request could not be read; check its body and parameters against "
+               "/api/v1/openapi.yaml."),
+        404: _("No such address in this API; see /api/v1/openapi.yaml."),
+        405: _("This address does not take that method; the Allow header lists those it "
+               "takes."),
+        429: _("Too many requests with this key; wait a moment and send again."),
+        503: _("The database is unavailable; nothing was stored. Send the request again "
+               "in a few seconds."),
+    }
+    return texts.get(status)
+
+
 def wants_json():
     return request.path.startswith("/api/")
 
@@ -36,7 +64,7 @@ def render_error(status, title=None, text=None):
     default_title, default_text = describe(status)
     title, text = title or default_title, text or default_text
     if wants_json():
-        return jsonify(error=status, message=text, title=title), status
+        return jsonify(error=api_code(status), message=describe_for_api(status) or text), status
     return render_template("public/message.html", title=title, text=text), status
 
 
@@ -61,9 +89,10 @@ def register(app):
         # (a retried submission keeps its UUID and is stored once).
         db.session.rollback()
         app.logger.warning("database unavailable: %s", exc.__class__.__name__)
-        body, status = render_error(503, _("Temporarily unavailable"),
-                                    _("Your answers were not received yet. Please go back and "
-                                      "tap Send again in a moment; nothing will be counted twice."))
+        body, status = render_error(503) if wants_json() else render_error(
+            503, _("Temporarily unavailable"),
+            _("Your answers were not received yet. Please go back and "
+              "tap Send again in a moment; nothing will be counted twice."))
         return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)

@@ -50,6 +50,37 @@ def test_bad_files_name_the_line(text, message):
         official.parse(text)
 
 
+HUGE = "x" * 131_073  # one more than the csv module's field limit
+
+
+def test_a_field_over_the_csv_limit_names_its_line():
+    text = HEADER + "SIPAS,X,2024,I,1,A,100,80,,,\n" + f"SIPAS,X,2024,II,1,\"{HUGE}\",100,80,,,\n"
+    with pytest.raises(official.ImportProblem, match="line 3"):
+        official.parse(text)
+
+
+def test_a_field_over_the_csv_limit_is_refused_in_the_console(client, login, make_user,
+                                                                make_unit):
+    import io
+
+    import sqlalchemy as sa
+
+    from survey_app.extensions import db
+    from survey_app.models import OfficialResult, Role
+    from tests.conftest import csrf_from
+
+    unit = make_unit(kind="province", name_vi="Hà Nội")
+    login(make_user(role=Role.UNIT_MANAGER, unit=unit))
+    page = client.get(f"/admin/units/{unit.id}/targets")
+    text = HEADER + f"SIPAS,Hà Nội,2024,total,0,\"{HUGE}\",100,80,,,\n"
+    reply = client.post(f"/admin/units/{unit.id}/targets", data={
+        "csrf_token": csrf_from(page.data), "file": (io.BytesIO(text.encode()), "big.csv")},
+        content_type="multipart/form-data")
+    assert reply.status_code == 400
+    assert "2" in reply.data.decode() and "131072" in reply.data.decode().replace(".", "")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OfficialResult)) == 0
+
+
 def test_import_from_the_console_and_the_target_table(client, login, make_user, make_unit,
                                                       make_service_point):
     import io
@@ -117,11 +148,11 @@ def test_cli_import(runner, make_unit, tmp_path):
     make_unit(code="HN", kind="province")
     path = tmp_path / "o.csv"
     path.write_text(HEADER + "PAPI,X,2024,total,0,T,80,40,30,,\n", encoding="utf-8")
-    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN"])
-    assert out.exit_code == 0 and "1 rows imported" in out.output
+    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN", "--place", "X"])
+    assert out.exit_code == 0 and "1 rows imported for HN (X)" in out.output
     assert "below the last result" in out.output
     path.write_text("garbage", encoding="utf-8")
-    out = runner.invoke(main, ["import-official", str(path)])
+    out = runner.invoke(main, ["import-official", str(path), "--unit", "HN"])
     assert out.exit_code == 1 and "missing column(s)" in out.output
 
 

@@ -46,6 +46,20 @@ def test_every_problem_is_reported_and_nothing_written(runner, tmp_path):
     assert "missing column(s)" in runner.invoke(main, ["import", "units", str(missing)]).output
 
 
+def test_a_field_over_the_csv_limit_is_reported_by_row(runner, tmp_path):
+    for kind, header in (("units", "code,name_vi,kind,parent_code\nA,Xã A,commune,\n"),
+                         ("service-points", "unit_code,code,name_vi,sector,instrument\n"),
+                         ("procedures", "code,name_vi,sector\n1.1,TT,land\n")):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(header + '"' + "x" * 131_073 + '",B,other,\n', encoding="utf-8")
+        out = runner.invoke(main, ["import", kind, str(path)])
+        assert out.exit_code == 1 and "nothing was imported" in out.output, out.output
+        row = header.count("\n") + 1
+        assert f"row {row}" in out.output and "131072" in out.output, out.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Procedure)) == 0
+
+
 def test_the_reform_retires_a_district_and_its_responses_roll_up(ctx, client, runner, tmp_path):
     import_units(UNITS)
     db.session.commit()

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, SelectField, StringField
@@ -106,6 +106,7 @@ def toggle_user(user_id):
     if user.id == current_user.id:
         abort(400)
     user.active = not user.active
+    user.end_sessions()
     audit.record(current_user, "user.activate" if user.active else "user.deactivate", user)
     db.session.commit()
     return redirect(url_for("admin.list_users"))
@@ -119,6 +120,7 @@ def reset_password(user_id):
     if form.validate_on_submit():
         user.password_hash = generate_password_hash(form.password.data)
         lockout.clear(user)
+        user.end_sessions()  # whoever used the old password is signed out everywhere
         audit.record(current_user, "user.reset_password", user)
         db.session.commit()
         flash(_("Password changed."), "ok")
@@ -137,8 +139,10 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             current_user.password_hash = generate_password_hash(form.password.data)
+            current_user.end_sessions()  # the other sessions end; this one goes on below
             audit.record(current_user, "user.change_password", current_user)
             db.session.commit()
+            login_user(current_user._get_current_object())
             flash(_("Password changed."), "ok")
             return redirect(url_for("admin.list_units"))
     return render_template("admin/form.html", form=form, title=_("Change my password")), \

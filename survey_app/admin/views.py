@@ -1,4 +1,7 @@
 """Staff console views (thin: forms in, services do the work, one commit per write)."""
+import functools
+import secrets
+
 import sqlalchemy as sa
 from flask import (
     abort,
@@ -13,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.admin import bp
 from survey_app.admin.access import manager_required, require_in_scope
@@ -24,8 +27,12 @@ from survey_app.labels import reader_lang
 from survey_app.models import ApiKey, Sector, ServicePoint, Unit, UnitKind, User
 from survey_app.services import audit, lockout, org, qr
 
-# Checked against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
+
+@functools.cache
+def _dummy_hash():
+    """Checked against when the username is unknown, so that every answer does the same
+    work (the same method and cost as real hashes, whatever werkzeug's default becomes)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,21 +44,24 @@ def login():
     status = 200
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).filter_by(username=form.username.data.strip()))
-        hashed = user.password_hash if user else _DUMMY_HASH
-        right = check_password_hash(hashed, form.password.data)
-        if user is not None and lockout.is_locked(user):
-            flash(_("This account is locked for a few minutes after too many wrong passwords. "
-                    "Try again later or ask a manager to set a new password."), "error")
-            return render_template("admin/login.html", form=form), 423
-        if right and user and user.active:
+        right = check_password_hash(user.password_hash if user else _dummy_hash(),
+                                    form.password.data)
+        locked = user is not None and lockout.is_locked(user)
+        if right and user.active and not locked:
             lockout.clear(user)
             db.session.commit()
             login_user(user)
             return redirect(url_for("admin.list_units"))
-        if user is not None:
+        if user is not None and not locked:
             lockout.failed(user)
             db.session.commit()
-        flash(_("Wrong username or password."), "error")
+        # One answer for an unknown name, a wrong password and a locked account (whatever
+        # the password): a different one would tell a guesser which accounts exist, or
+        # that a guess made during the lock was right.
+        flash(_("Wrong username or password. After %(n)d wrong passwords in a row an account "
+                "is locked for %(minutes)d minutes; a manager can unlock it by setting a new "
+                "password.", n=current_app.config["LOCKOUT_AFTER"],
+                minutes=current_app.config["LOCKOUT_MINUTES"]), "error")
         status = 401
     elif request.method == "POST":
         status = 400
@@ -61,6 +71,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # a copy of this cookie must not outlive the logout
+    db.session.commit()
     logout_user()
     return redirect(url_for("admin.login"))
 

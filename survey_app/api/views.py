@@ -45,6 +45,9 @@ def invitation_problem_message(code):
         "dossier_missing": _("'dossier_code' is required: a non-empty string."),
         "dossier_too_long": _("'dossier_code' is longer than %(n)d characters.",
                               n=invite.DOSSIER_MAX_LENGTH),
+        "dossier_invalid": _("'dossier_code' contains control characters or broken Unicode."),
+        "invalid_procedure": _("'procedure_code' contains control characters or broken "
+                               "Unicode."),
         "procedure_unknown": _("'procedure_code' is not in the procedure catalogue."),
         "used": _("This dossier has already been rated."),
     }[code]
@@ -64,8 +67,9 @@ def create_invitation():
         return api_error(400, "invalid_json", _("The body must be a JSON object."))
     unknown = sorted(set(body) - {"dossier_code", "procedure_code", "expires_in_days"})
     if unknown:
-        return api_error(400, "unknown_field",
-                         _("Unknown field(s): %(names)s.", names=", ".join(unknown)))
+        # echo the names back without lone surrogates (not valid UTF-8 in the reply)
+        names = ", ".join(name.encode("utf-8", "replace").decode("utf-8") for name in unknown)
+        return api_error(400, "unknown_field", _("Unknown field(s): %(names)s.", names=names))
     days = body.get("expires_in_days")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool)
                              or not 1 <= days <= 365):

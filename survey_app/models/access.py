@@ -36,12 +36,21 @@ class User(UserMixin, Base):
     #: Wrong passwords in a row; at ``LOCKOUT_AFTER`` the account locks until ``locked_until``.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    #: Part of the id kept in the session cookie; raising it ends every session of the
+    #: user at once (logout, password change or reset), copied cookies included.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     unit = relationship("Unit")
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self):
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def can_manage(self):

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from survey_app.extensions import db
 from survey_app.models import Invitation, Procedure
 from survey_app.models.base import utcnow
+from survey_app.services.cells import has_control_characters
 from survey_app.services.hashing import keyed_hash
 from survey_app.services.links import base_url
 
@@ -49,8 +50,14 @@ def create_invitation(service_point, dossier_code, procedure_code=None, days=Non
         raise InvitationProblem("dossier_missing")
     if len(code) > DOSSIER_MAX_LENGTH:
         raise InvitationProblem("dossier_too_long")
+    # A lone surrogate (valid JSON, "\ud800") cannot be encoded for the hash or the
+    # database; control characters belong in no dossier code.
+    if has_control_characters(code):
+        raise InvitationProblem("dossier_invalid")
     procedure_id = None
     if procedure_code:
+        if has_control_characters(str(procedure_code)):
+            raise InvitationProblem("invalid_procedure")
         procedure_id = db.session.scalar(
             sa.select(Procedure.id).where(Procedure.code == str(procedure_code))
         )

@@ -3,8 +3,6 @@
 Every row is checked first; nothing is written unless the whole file is valid, and the
 report lists (row, column, problem) for every bad value. Rows are upserted by code.
 """
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,7 +12,7 @@ import instruments
 from survey_app.extensions import db
 from survey_app.models import Procedure, Sector, ServicePoint, Unit, UnitKind
 from survey_app.services import org
-from survey_app.services.cells import has_control_characters
+from survey_app.services.cells import UnreadableRow, has_control_characters, read_csv
 
 KINDS = {
     "units": ("code", "name_vi", "kind", "parent_code"),
@@ -60,13 +58,17 @@ def cell_problem(kind, column, value):
 
 
 def read_rows(text, kind, report):
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in KINDS[kind] if c not in (reader.fieldnames or [])]
+    try:
+        names, records = read_csv(text)
+    except UnreadableRow as problem:
+        report.problems.append((problem.row, "", problem.reason))
+        return []
+    missing = [c for c in KINDS[kind] if c not in names]
     if missing:
         report.problems.append((0, ", ".join(missing), "missing column(s)"))
         return []
     rows = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in records:
         clean = {k: (v if isinstance(v, str) else "").strip() for k, v in row.items()
                  if isinstance(k, str) and k}
         for column, value in clean.items():

@@ -102,12 +102,23 @@ def test_procedure_codes_are_checked_and_kept(client, key):
     ({"dossier_code": "A", "colour": "red"}, "unknown_field"),
     ({"dossier_code": "A", "procedure_code": 7}, "invalid_procedure"),
     (["A"], "invalid_json"),
+    # a lone surrogate cannot be encoded (hashing, the database): a named 400, not a 500
+    ({"dossier_code": "\ud800"}, "dossier_invalid"),
+    ({"dossier_code": "HS-\x00-1"}, "dossier_invalid"),
+    ({"dossier_code": "A", "procedure_code": "1.\udfff"}, "invalid_procedure"),
 ])
 def test_bad_requests_get_400_with_a_message(client, key, body, error):
     reply = invite(client, key, body)
     assert reply.status_code == 400
     assert reply.get_json()["error"] == error and reply.get_json()["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_an_unknown_field_with_broken_unicode_is_named_in_valid_json(client, key):
+    reply = invite(client, key, {"dossier_code": "A", "\ud800x": 1})
+    assert reply.status_code == 400 and reply.get_json()["error"] == "unknown_field"
+    assert "\\ud800" not in reply.get_data(as_text=True)  # no lone surrogate in the JSON
+    reply.get_data().decode("utf-8")  # and the body is valid UTF-8
 
 
 def test_messages_follow_the_language_and_default_to_vietnamese(client, key):
