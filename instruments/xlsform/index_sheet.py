@@ -35,7 +35,8 @@ def _positive(collect, row, key):
 def read_index(sheet, collect, item_types):
     """The raw index tree (as in a YAML file) and {node code: Excel row}; None on problems.
 
-    ``item_types`` maps the survey's item codes to their hailong type.
+    ``item_types`` maps the survey's item codes to their hailong type (None: a question
+    already refused).
     """
     nodes, rows, root = {}, {}, None
     for row in sheet.rows:
@@ -57,7 +58,7 @@ def read_index(sheet, collect, item_types):
             node["rule"] = rule
         items = [code for code in re.split(r"[\s,;]+", row.text(L.ITEMS)) if code]
         for item in items:
-            if item_types.get(item) != "likert5":
+            if item_types.get(item, "") not in ("likert5", None):
                 collect.at(row, L.ITEMS, N_(
                     "'%(item)s' is not a 5-level (satisfaction) question of the survey "
                     "sheet."), item=item)

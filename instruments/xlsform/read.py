@@ -166,6 +166,7 @@ class SurveyReader:
                 "and have at most 40 characters."), name=code)
         item = {"code": code, "text": bilingual(self.collect, row, "label")}
         if not self.item_type(row, kind, item):
+            self.item_types[code] = None  # already refused: no second complaint in the index
             return
         default_required = item.get("type", "likert5") != "text"
         if (required := yes_no(self.collect, row, L.REQUIRED)) != default_required:

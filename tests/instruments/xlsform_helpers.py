@@ -65,3 +65,15 @@ def kobo_form():
             ["Ý kiến người dân", "Citizens' views", "y-kien", "3", "Vietnamese (vi)", "pages"],
         ],
     }
+
+
+def with_cells(data, sheet, cells):
+    """``data`` (an .xlsx) with ``cells`` ({"D2": value}) of ``sheet`` changed."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    for ref, value in cells.items():
+        book[sheet][ref] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
