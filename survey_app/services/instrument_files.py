@@ -67,13 +67,11 @@ def plan(instrument):
     return "updated", row
 
 
-def import_workbook(data, name="form.xlsx", dry_run=False):
-    """Read an XLSForm and store it as an instrument version (flushes, does not commit).
+def store_imported(imported, dry_run=False):
+    """Store an ``xlsform.Imported`` as an instrument version (flushes, does not commit).
 
-    Raises ``xlsform.XLSFormError`` (problems with sheet, row, column) or
-    ``VersionHasResponses``; nothing is written then, nor on a dry run.
+    Raises ``VersionHasResponses``; nothing is written then, nor on a dry run.
     """
-    imported = xlsform.import_xlsform(data, name)
     instrument = imported.instrument
     status, row = plan(instrument)
     if status != "unchanged" and not dry_run:
@@ -82,6 +80,12 @@ def import_workbook(data, name="form.xlsx", dry_run=False):
     latest = instrument_store.latest_version(instrument.id)
     newest = max(latest.version if latest else 0, instrument.version)
     return Outcome(instrument, status, row, newest, imported.notes)
+
+
+def import_workbook(data, name="form.xlsx", dry_run=False):
+    """Read an XLSForm and store it; raises ``xlsform.XLSFormError`` (problems with sheet,
+    row and column) or ``VersionHasResponses``."""
+    return store_imported(xlsform.import_xlsform(data, name), dry_run)
 
 
 def workbook_of(row):
