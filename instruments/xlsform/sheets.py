@@ -9,13 +9,13 @@ import zipfile
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from instruments.xlsform.layout import MAX_ROWS, N_, Problem, XLSFormError
 
 _LANGS = {"vi": "vi", "vietnamese": "vi", "tiếng việt": "vi", "en": "en", "english": "en"}
 _CODE_IN_PARENS = re.compile(r"\(([A-Za-z-]+)\)\s*$")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+MAX_UNPACKED_BYTES = 20 * 2**20
 
 
 def language_of(suffix):
@@ -71,8 +71,8 @@ class Sheet:
 
     def use_default_language(self, lang):
         """Let plain ``label``/``hint``/``name`` columns stand for ``lang``."""
-        for key in list(self.headers):
-            if "::" not in key and f"{key}::{lang}" not in self.headers:
+        for key in ("label", "hint", "name"):
+            if key in self.headers and f"{key}::{lang}" not in self.headers:
                 self.headers[f"{key}::{lang}"] = self.headers[key]
                 for row in self.rows:
                     if key in row.cells:
@@ -101,25 +101,39 @@ def open_workbook(data):
         raise XLSFormError([Problem(None, None, None, N_(
             "This is an old Excel 97-2003 file (.xls). Open it in Excel or LibreOffice and "
             "save it as an Excel workbook (.xlsx)."))])
+    not_a_workbook = XLSFormError([Problem(None, None, None, N_(
+        "The file is not an Excel workbook (.xlsx)."))])
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise not_a_workbook from None
+    if unpacked > MAX_UNPACKED_BYTES:  # a questionnaire is far smaller; this is a zip bomb
+        raise XLSFormError([Problem(None, None, None, N_(
+            "The workbook is too large once unpacked (more than %(mb)d MB)."),
+            {"mb": MAX_UNPACKED_BYTES // 2**20})])
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise XLSFormError([Problem(None, None, None, N_(
-            "The file is not an Excel workbook (.xlsx)."))]) from None
+    except Exception:  # any damage inside the package: the file is unusable
+        raise not_a_workbook from None
     try:
-        sheets = {}
-        for ws in book.worksheets:
-            rows = []
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if not any(as_text(v) for v in values):
-                    continue  # Excel keeps formatted empty rows; they are not rows of the form
-                if number > MAX_ROWS + 1:
-                    raise XLSFormError([Problem(ws.title, number, None, N_(
-                        "The sheet has more than %(n)d rows."), {"n": MAX_ROWS})])
-                rows.append((number, values))
-            # the first non-empty row holds the column headers
-            header = rows[0][1] if rows else ()
-            sheets[ws.title.strip().lower()] = Sheet(ws.title.strip(), header, rows[1:])
-        return sheets
+        return {ws.title.strip().lower(): _read_sheet(ws) for ws in book.worksheets}
+    except XLSFormError:
+        raise
+    except Exception:  # a damaged sheet is only parsed when it is read
+        raise not_a_workbook from None
     finally:
         book.close()
+
+
+def _read_sheet(ws):
+    rows = []
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if not any(as_text(v) for v in values):
+            continue  # Excel keeps formatted empty rows; they are not rows of the form
+        if number > MAX_ROWS + 1:
+            raise XLSFormError([Problem(ws.title, number, None, N_(
+                "The sheet has more than %(n)d rows."), {"n": MAX_ROWS})])
+        rows.append((number, values))
+    # the first non-empty row holds the column headers
+    header = rows[0][1] if rows else ()
+    return Sheet(ws.title.strip(), header, rows[1:])

@@ -256,3 +256,30 @@ def test_files_that_are_not_workbooks_are_refused_with_a_reason():
         import_xlsform(b"type,name\ntext,x\n")
     with pytest.raises(XLSFormError, match=r"\.xls"):
         import_xlsform(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+
+
+def _repacked(data, replace):
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name in source.namelist():
+            package.writestr(name, replace.get(name, source.read(name)))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml",
+                                  "[Content_Types].xml"])
+def test_a_damaged_workbook_is_refused_not_crashed_on(part):
+    data = _repacked(export_xlsform(instruments.get("sipas-counter")), {part: b"<not xml"})
+    with pytest.raises(XLSFormError, match="not an Excel workbook"):
+        import_xlsform(data)
+
+
+def test_a_workbook_that_unpacks_to_a_huge_size_is_refused_before_reading():
+    bomb = _repacked(export_xlsform(instruments.get("sipas-counter")),
+                     {"xl/worksheets/sheet1.xml": b" " * (21 * 2**20)})
+    assert len(bomb) < 100_000
+    with pytest.raises(XLSFormError, match="too large once unpacked"):
+        import_xlsform(bomb)
