@@ -7,6 +7,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     exports,
     feedback,
     insights,
+    instruments,
     keys,
     results,
     targets,

@@ -31,6 +31,8 @@ ROUTES = [
     ("admin.list_comments", "GET", None, None, None),
     ("admin.list_users", "GET", None, MANAGERS, None),
     ("admin.list_audit", "GET", None, MANAGERS, None),
+    ("admin.list_instruments", "GET", None, MANAGERS, None),
+    ("admin.download_instrument", "GET", None, MANAGERS, None),
     ("admin.change_password", "GET", None, None, None),
     ("admin.reset_password", "GET", "user", MANAGERS, None),
     ("admin.toggle_user", "POST", "user", MANAGERS, {}),
@@ -61,6 +63,8 @@ def url(endpoint, target, things):
         "admin.list_comments": "/admin/comments", "admin.list_cases": "/admin/cases",
         "admin.list_users": "/admin/users", "admin.list_audit": "/admin/audit",
         "admin.change_password": "/admin/password",
+        "admin.list_instruments": "/admin/instruments",
+        "admin.download_instrument": "/admin/instruments/sipas-counter/1.xlsx",
     }
     if endpoint in paths:
         return paths[endpoint]
