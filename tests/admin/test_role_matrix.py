@@ -7,6 +7,7 @@ ward. Nobody sees or changes another unit's data (404), only managers change any
 import pytest
 import sqlalchemy as sa
 
+import instruments
 from survey_app.extensions import db
 from survey_app.models import ApiKey, Role, User
 from survey_app.services import api_keys
@@ -64,7 +65,8 @@ def url(endpoint, target, things):
         "admin.list_users": "/admin/users", "admin.list_audit": "/admin/audit",
         "admin.change_password": "/admin/password",
         "admin.list_instruments": "/admin/instruments",
-        "admin.download_instrument": "/admin/instruments/sipas-counter/1.xlsx",
+        "admin.download_instrument":
+            f"/admin/instruments/sipas-counter/{instruments.get('sipas-counter').version}.xlsx",
     }
     if endpoint in paths:
         return paths[endpoint]
