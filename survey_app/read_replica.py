@@ -202,6 +202,15 @@ def _forget_writes(session, transaction):
         session.info.pop(_TRANSACTION_WROTE, None)
 
 
+def engine_for_reads(primary):
+    """The engine for plain reads made outside the session (a streamed export): the
+    request's replica when it reads from one, else ``primary``."""
+    if not has_request_context() or EXTENSION not in current_app.extensions:
+        return primary
+    replica = replica_for_request(primary)
+    return replica.engine if replica is not None else primary
+
+
 def replica_for_request(primary):
     """The ``Replica`` this request reads from, or None; decided once per request."""
     if not has_request_context():

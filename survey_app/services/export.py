@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from survey_app.extensions import db
+from survey_app import read_replica
 from survey_app.models import (
     Answer,
     Comment,
@@ -118,7 +119,7 @@ def stream_csv(scope_path, instrument, start=None, end=None):
     a streamed body is sent after Flask-SQLAlchemy has removed that session. The
     connection goes back to the pool when the stream ends or is closed (client gone).
     """
-    with db.engine.connect() as connection:
+    with read_replica.engine_for_reads(db.engine).connect() as connection:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header(instrument))

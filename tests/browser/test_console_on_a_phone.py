@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 #: Console GET pages that are files, not pages.
 DOWNLOADS = {"admin.export_responses", "admin.download_report", "admin.download_qr",
-             "admin.download_posters", "admin.index", "admin.static"}
+             "admin.download_posters", "admin.download_instrument", "admin.index",
+             "admin.static"}
 
 
 def console_pages(app):
@@ -44,6 +45,7 @@ def console_pages(app):
             "admin.list_users": "/admin/users",
             "admin.reset_password": f"/admin/users/{manager.id}/password",
             "admin.change_password": "/admin/password", "admin.list_audit": "/admin/audit",
+            "admin.list_instruments": "/admin/instruments",
         }
 
 
