@@ -17,8 +17,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from survey_app.extensions import db
 from survey_app import read_replica
+from survey_app.extensions import db
 from survey_app.models import (
     Answer,
     Comment,
