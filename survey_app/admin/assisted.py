@@ -11,10 +11,11 @@ from functools import wraps
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
 
 from survey_app.admin import bp
 from survey_app.admin.views import point_in_scope
-from survey_app.extensions import db
+from survey_app.extensions import csrf, db
 from survey_app.labels import reader_lang
 from survey_app.models import Channel
 from survey_app.models.access import ASSIST_ROLES
@@ -49,9 +50,15 @@ def page(point, instrument, form, lang, status=200, notice=None):
 
 
 @bp.route("/service-points/<int:point_id>/assisted", methods=["GET", "POST"])
+@csrf.exempt  # the form's own token is the citizen form's; the session's is checked below
 @assist_role_required
 def assisted_survey(point_id):
     point = point_in_scope(point_id)
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("staff_token"))
+        except ValueError:  # wtforms' ValidationError: missing, expired or forged
+            abort(400)
     current = instrument_store.current_version(point.instrument_code)
     if current is None or not point.active:
         abort(404)

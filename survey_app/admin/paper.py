@@ -88,6 +88,7 @@ def problem_words(problem):
         "invalid": lambda: _("Some boxes need a change: see the boxes marked in red."),
         "nothing_to_decide": lambda: _("The two typings of this field agree: nothing to "
                                        "decide."),
+        "blank_first": lambda: _("First decide whether the form came back blank."),
         "code": lambda: _("Not a code of this question; use one of %(codes)s.", **params),
         "incomplete": lambda: _("The batch cannot be counted yet: %(missing)d forms still "
                                 "need typing and %(to_reconcile)d need reconciling.", **params),
@@ -264,7 +265,7 @@ def pdf_response(pdf, filename):
 
 
 def pdf_lang():
-    return "en" if request.args.get("lang") == "en" else "vi"
+    return "en" if request.args.get("form_lang") == "en" else "vi"
 
 
 @bp.route("/paper/<int:batch_id>/forms.pdf")

@@ -121,6 +121,20 @@ class Progress:
         return self.total > 0 and self.matched == self.total
 
 
+def unsettled(instrument, passes, decided, serial):
+    """Differing fields of a form typed twice that no decision settles yet.
+
+    Whether the form came back blank is settled first: while the typings disagree on it,
+    it is the only question; a form settled as blank has nothing else to settle.
+    """
+    differing = [name for name in differences(instrument, passes[1], passes[2])
+                 if (serial, name) not in decided]
+    if BLANK_FIELD in differing:
+        return [BLANK_FIELD]
+    blank = decided.get((serial, BLANK_FIELD), normalised(passes[1].codes, BLANK_FIELD))
+    return [] if blank == "1" else differing
+
+
 def progress(batch, instrument=None):
     instrument = instrument or instrument_of(batch)
     entries, decided = entries_of(batch), decisions_of(batch)
@@ -133,8 +147,7 @@ def progress(batch, instrument=None):
             result.once += 1
         else:
             result.twice += 1
-            open_fields = [name for name in differences(instrument, passes[1], passes[2])
-                           if (serial, name) not in decided]
+            open_fields = unsettled(instrument, passes, decided, serial)
             if open_fields:
                 result.to_reconcile += 1
                 result.mismatches.extend(
@@ -211,6 +224,9 @@ def decide(batch, user, serial, name, code):
     passes = entries_of(batch).get(serial, {})
     if len(passes) < 2 or name not in differences(instrument, passes[1], passes[2]):
         raise PaperProblem("nothing_to_decide")
+    if name != BLANK_FIELD and BLANK_FIELD in unsettled(instrument, passes,
+                                                        decisions_of(batch), serial):
+        raise PaperProblem("blank_first")
     code = " ".join((code or "").split())
     if name == BLANK_FIELD:
         if code not in ("", "1"):

@@ -140,16 +140,14 @@ def paper_forms_pdf(point, instrument, serials, lang="vi"):
     }
     buffer = io.BytesIO()
     with force_locale(lang):
-        footer_text = _gettext("Form no. %(serial)s · %(code)s · page %(page)d")
-
         def footer(canvas, doc):
             serial = getattr(canvas, "_hailong_serial", None)
             if serial is None:
                 return
             canvas.setFont(font, 7)
-            canvas.drawRightString(A4[0] - 12 * MM, 7 * MM, footer_text % {
-                "serial": serial_text(serial), "code": f"{instrument.id} v{instrument.version}",
-                "page": doc.page})
+            canvas.drawRightString(A4[0] - 12 * MM, 7 * MM, _(
+                "Form no. %(serial)s · %(code)s · page %(page)d", serial=serial_text(serial),
+                code=f"{instrument.id} v{instrument.version}", page=doc.page))
 
         # the footer is drawn when a page ends, so it names the serial laid out on it
         doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=12 * MM, rightMargin=12 * MM,
