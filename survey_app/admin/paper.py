@@ -85,6 +85,9 @@ def problem_words(problem):
                             **params),
         "twice": lambda: _("Form %(serial)d was typed twice already, by two other people.",
                            **params),
+        "typed_before": lambda: _("You typed form %(serial)d before. To correct it, open it "
+                                  "from the batch's page; otherwise check the serial number.",
+                                  **params),
         "invalid": lambda: _("Some boxes need a change: see the boxes marked in red."),
         "nothing_to_decide": lambda: _("The two typings of this field agree: nothing to "
                                        "decide."),
@@ -178,18 +181,22 @@ def enter_paper_form(batch_id):
     batch = batch_in_scope(batch_id)
     instrument = paper.instrument_of(batch)
     form = EntryForm()
-    typed, problems, status = {}, {}, 200
+    typed, problems, status, correcting = {}, {}, 200, None
     if request.method == "GET":
         serial = request.args.get("serial", type=int) or paper.next_serial(batch, current_user)
         form.serial.data = serial
         if serial is not None:
             own = paper.own_entry(batch, current_user, serial)
             if own is not None:  # correcting one's own typing: show what was typed
-                typed = own.codes
+                typed, correcting = own.codes, serial
                 form.blank.data = own.codes.get(BLANK_FIELD) == "1"
     elif form.validate_on_submit():
         typed = entry_codes()
         try:
+            if (request.form.get("correcting") != str(form.serial.data)
+                    and paper.own_entry(batch, current_user, form.serial.data) is not None):
+                # a mistyped serial must not silently replace another form's typing
+                raise paper.PaperProblem("typed_before", serial=form.serial.data)
             entry = paper.save_entry(batch, current_user, form.serial.data, typed,
                                      blank=form.blank.data)
         except paper.PaperProblem as problem:
@@ -213,6 +220,7 @@ def enter_paper_form(batch_id):
     return render_template("admin/paper_entry.html", batch=batch, instrument=instrument,
                            form=form, fields=layout, typed=typed, focus=focus,
                            problems=problems, prefix=PREFIX, done=done,
+                           correcting=correcting or request.form.get("correcting"),
                            lang=reader_lang()), status
 
 

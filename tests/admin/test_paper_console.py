@@ -116,7 +116,12 @@ def test_the_second_typing_of_a_form_by_the_same_person_is_a_correction(ctx, sta
     again = typist.get(f"/admin/paper/{batch_id}/enter?serial=5").data.decode()
     assert 'name="q_access" inputmode="numeric" maxlength="1" pattern="[123459]" ' \
            'data-codes="123459" value="5"' in again
-    assert type_form(typist, batch_id, {**CODES, "access": "2"}, serial=5).status_code == 302
+    assert 'name="correcting" value="5"' in again
+    # the same serial typed again by mistake does not replace the first typing
+    mistake = type_form(typist, batch_id, {**CODES, "access": "2"}, serial=5)
+    assert mistake.status_code == 400 and "Bạn đã nhập phiếu số 5" in mistake.data.decode()
+    assert type_form(typist, batch_id, {**CODES, "access": "2"}, serial=5,
+                     correcting="5").status_code == 302
     entries = db.session.scalars(sa.select(PaperEntry)).all()
     assert [(e.pass_no, e.codes["access"]) for e in entries] == [(1, "2")]
 
