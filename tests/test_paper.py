@@ -163,3 +163,34 @@ def test_batches_of_a_point_do_not_overlap(setup):
         paper.create_batch(first, point, date(2026, 3, 3), 1000, 1000 + paper.MAX_FORMS)
     assert huge.value.code == "too_many"
     assert paper.create_batch(first, point, date(2026, 3, 3), 104, 110).serials == range(104, 111)
+
+
+def test_a_questionnaire_longer_than_a_page_flows_on_with_its_serial(ctx, make_service_point,
+                                                                     tmp_path):
+    import io
+    import shutil
+    import subprocess
+
+    from flask_babel import force_locale
+
+    from survey_app.services import paper_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    point = make_service_point(name_vi="Quầy Đất đai")
+    buffer = io.BytesIO()
+    styles = paper_pdf.styles_for()
+    # questions in the title font make sipas-2023 longer than a page: the flowing layout
+    inst = instruments.get("sipas-2023")
+    with force_locale("vi"):
+        paper_pdf.flowing_forms(buffer, point, inst, range(7, 9), "vi",
+                                {**styles, "cell": styles["title"]})
+    path = tmp_path / "long.pdf"
+    path.write_bytes(buffer.getvalue())
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == 4  # two pages per serial
+    assert [("000007" in p, "000008" in p) for p in pages] == [
+        (True, False), (True, False), (False, True), (False, True)]
+    assert "trang 2" in pages[1] and "Quầy Đất đai" in pages[2]

@@ -62,18 +62,22 @@ def legend(lang):
     return " · ".join(words)
 
 
-def form_story(point, instrument, serial, lang, styles):
+def header(point, serial, lang, styles):
+    from reportlab.platypus import Paragraph, Table
+
+    return Table([[Paragraph(escape(f"{point.unit.name(lang)} · {point.name(lang)}"),
+                             styles["small"]),
+                   Paragraph(escape(_("Form no. %(serial)s", serial=serial_text(serial))),
+                             styles["serial"])]],
+                 colWidths=[120 * MM, 64 * MM], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+
+def body(instrument, lang, styles):
+    """Everything on a form but its header: the same on every serial."""
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    story = [SerialMark(serial),
-             Table([[Paragraph(escape(f"{point.unit.name(lang)} · {point.name(lang)}"),
-                               styles["small"]),
-                     Paragraph(escape(_("Form no. %(serial)s", serial=serial_text(serial))),
-                               styles["serial"])]],
-                   colWidths=[120 * MM, 64 * MM],
-                   style=[("VALIGN", (0, 0), (-1, -1), "TOP")]),
-             Paragraph(escape(instrument.title[lang]), styles["title"]),
+    story = [Paragraph(escape(instrument.title[lang]), styles["title"]),
              Paragraph(escape(instrument.intro[lang]), styles["small"]),
              Paragraph(escape(_("Date: ____ / ____ / ________     Circle one number for each "
                                 "question.")), styles["small"]),
@@ -97,10 +101,14 @@ def form_story(point, instrument, serial, lang, styles):
         if field.is_text:  # room to write
             style.append(("BOTTOMPADDING", (1, index), (2, index), 12 * MM))
     table.setStyle(TableStyle(style))
-    story += [table, Spacer(1, 2 * MM),
-              Paragraph(escape(_("Thank you. Put the form in the box at the counter; it is "
-                                 "anonymous.")), styles["small"])]
-    return story
+    return story + [table, Spacer(1, 2 * MM),
+                    Paragraph(escape(_("Thank you. Put the form in the box at the counter; "
+                                       "it is anonymous.")), styles["small"])]
+
+
+def form_story(point, instrument, serial, lang, styles):
+    return [SerialMark(serial), header(point, serial, lang, styles),
+            *body(instrument, lang, styles)]
 
 
 class SerialMark:
@@ -120,15 +128,12 @@ class SerialMark:
         return _Mark()
 
 
-def paper_forms_pdf(point, instrument, serials, lang="vi"):
-    """The PDF of forms ``serials`` (a range) of ``instrument`` at service point ``point``."""
-    from reportlab.lib.pagesizes import A4
+def styles_for():
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
     font = _font()
     bold = POSTER_FONT + "-Bold"
-    styles = {
+    return {
         "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=10),
         "serial": ParagraphStyle("serial", fontName=bold, fontSize=13, leading=16,
                                  alignment=2),
@@ -138,27 +143,87 @@ def paper_forms_pdf(point, instrument, serials, lang="vi"):
         "codes": ParagraphStyle("codes", fontName=font, fontSize=7.5, leading=9),
         "scale": ParagraphStyle("scale", fontName=font, fontSize=10, leading=12, alignment=1),
     }
+
+
+def paper_forms_pdf(point, instrument, serials, lang="vi"):
+    """The PDF of forms ``serials`` (a range) of ``instrument`` at service point ``point``."""
+    styles = styles_for()
     buffer = io.BytesIO()
     with force_locale(lang):
-        def footer(canvas, doc):
-            serial = getattr(canvas, "_hailong_serial", None)
-            if serial is None:
-                return
-            canvas.setFont(font, 7)
-            canvas.drawRightString(A4[0] - 12 * MM, 7 * MM, _(
-                "Form no. %(serial)s · %(code)s · page %(page)d", serial=serial_text(serial),
-                code=f"{instrument.id} v{instrument.version}", page=doc.page))
-
-        # the footer is drawn when a page ends, so it names the serial laid out on it
-        doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=12 * MM, rightMargin=12 * MM,
-                              topMargin=10 * MM, bottomMargin=12 * MM,
-                              title=instrument.title[lang], author="hailong")
-        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="form")
-        doc.addPageTemplates([PageTemplate(id="form", frames=[frame], onPageEnd=footer)])
-        story = []
-        for serial in serials:
-            if story:
-                story.append(PageBreak())
-            story += form_story(point, instrument, serial, lang, styles)
-        doc.build(story)
+        if not one_page_forms(buffer, point, instrument, serials, lang, styles):
+            buffer = io.BytesIO()
+            flowing_forms(buffer, point, instrument, serials, lang, styles)
     return buffer.getvalue()
+
+
+PAGE_MARGIN = 12 * MM
+TOP_MARGIN = 10 * MM
+
+
+def footer_text(serial, instrument, page):
+    return _("Form no. %(serial)s · %(code)s · page %(page)d", serial=serial_text(serial),
+             code=f"{instrument.id} v{instrument.version}", page=page)
+
+
+def one_page_forms(buffer, point, instrument, serials, lang, styles):
+    """Lay the questions out once, as a PDF form XObject, and stamp it on every serial's
+    page with its header: fast (a thousand pages in seconds) and small. False when the
+    questionnaire does not fit one page (nothing is written then)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    width = A4[0] - 2 * PAGE_MARGIN
+    top = A4[1] - TOP_MARGIN
+    room = A4[1] - TOP_MARGIN - PAGE_MARGIN
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.setTitle(instrument.title[lang])
+    canvas.setAuthor("hailong")
+    head_height = header(point, 1, lang, styles).wrapOn(canvas, width, room)[1]
+    flowables = body(instrument, lang, styles)
+    sizes = [f.wrapOn(canvas, width, room) for f in flowables]
+    if head_height + sum(h for _, h in sizes) > room:
+        return False
+    canvas.beginForm("questions")
+    y = top - head_height
+    for flowable, (_, height) in zip(flowables, sizes, strict=True):
+        flowable.drawOn(canvas, PAGE_MARGIN, y - height)
+        y -= height
+    canvas.endForm()
+    for serial in serials:
+        head = header(point, serial, lang, styles)
+        head.wrapOn(canvas, width, room)
+        head.drawOn(canvas, PAGE_MARGIN, top - head_height)
+        canvas.doForm("questions")
+        canvas.setFont(styles["small"].fontName, 7)
+        canvas.drawRightString(A4[0] - PAGE_MARGIN, 7 * MM,
+                               footer_text(serial, instrument, 1))
+        canvas.showPage()
+    canvas.save()
+    return True
+
+
+def flowing_forms(buffer, point, instrument, serials, lang, styles):
+    """A questionnaire longer than a page: laid out per serial, over as many pages as it
+    takes, the serial repeated at the foot of each."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+
+    def footer(canvas, doc):
+        serial = getattr(canvas, "_hailong_serial", None)
+        if serial is not None:
+            canvas.setFont(styles["small"].fontName, 7)
+            canvas.drawRightString(A4[0] - PAGE_MARGIN, 7 * MM,
+                                   footer_text(serial, instrument, doc.page))
+
+    # the footer is drawn when a page ends, so it names the serial laid out on it
+    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=PAGE_MARGIN, rightMargin=PAGE_MARGIN,
+                          topMargin=TOP_MARGIN, bottomMargin=PAGE_MARGIN,
+                          title=instrument.title[lang], author="hailong")
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="form")
+    doc.addPageTemplates([PageTemplate(id="form", frames=[frame], onPageEnd=footer)])
+    story = []
+    for serial in serials:
+        if story:
+            story.append(PageBreak())
+        story += form_story(point, instrument, serial, lang, styles)
+    doc.build(story)
