@@ -186,3 +186,9 @@ def test_assisted_answers_carry_their_channel(ctx, staff):
                                          "overall": ""})
     assert incomplete.status_code == 400
     assert signed_in(ctx, staff["typist"]).get(url).status_code == 403
+    # analysts see the channel in every export
+    export = signed_in(ctx, staff["manager"]).get(
+        f"/admin/units/{point.unit_id}/export?instrument=sipas-counter&format=csv")
+    lines = b"".join(export.response).decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert [row.split(",")[header.index("channel")] for row in lines[1:]] == ["assisted"]
