@@ -114,9 +114,16 @@ def test_double_entry_reconciliation_and_counting(setup):
         paper.save_entry(batch, first, 101, FORM)
 
 
+def test_serial_ranges_in_a_line():
+    assert paper.serial_ranges([8, 3, 4, 5, 10, 11]) == "3–5, 8, 10–11"
+    assert paper.serial_ranges([]) == ""
+
+
 def test_the_second_typing_must_be_someone_elses(setup, make_user):
     point, batch, first, second, manager = setup
     paper.save_entry(batch, first, 101, FORM)
+    state = paper.progress(batch)
+    assert state.waiting == [102, 103] and state.typed_once == {101: first.username}
     # typing the same serial again corrects one's own typing, it is no second pass
     paper.save_entry(batch, first, 101, {**FORM, "access": "4"})
     entries = db.session.scalars(sa.select(PaperEntry)).all()

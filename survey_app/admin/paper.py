@@ -167,7 +167,8 @@ def show_paper_batch(batch_id):
     return render_template("admin/paper_batch.html", batch=batch, instrument=instrument,
                            state=state, by_serial=by_serial, by_name=by_name,
                            blank_field=BLANK_FIELD, confirm=ConfirmForm(),
-                           next_serial=paper.next_serial(batch, current_user))
+                           next_serial=paper.next_serial(batch, current_user),
+                           serial_ranges=paper.serial_ranges)
 
 
 def entry_codes():

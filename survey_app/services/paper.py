@@ -115,6 +115,8 @@ class Progress:
     matched: int = 0
     to_reconcile: int = 0
     mismatches: list = field(default_factory=list)  # Mismatch without a decision
+    waiting: list = field(default_factory=list)  # serials not typed yet
+    typed_once: dict = field(default_factory=dict)  # serial -> username of the one typing
 
     @property
     def complete(self):
@@ -143,8 +145,10 @@ def progress(batch, instrument=None):
         passes = entries.get(serial, {})
         if not passes:
             result.not_entered += 1
+            result.waiting.append(serial)
         elif len(passes) == 1:
             result.once += 1
+            result.typed_once[serial] = next(iter(passes.values())).user.username
         else:
             result.twice += 1
             open_fields = unsettled(instrument, passes, decided, serial)
@@ -157,6 +161,22 @@ def progress(batch, instrument=None):
             else:
                 result.matched += 1
     return result
+
+
+def serial_ranges(serials):
+    """"3–5, 8" for [3, 4, 5, 8]: a batch's missing forms in a line, however many."""
+    parts, start, previous = [], None, None
+    for serial in sorted(serials):
+        if start is None:
+            start = previous = serial
+        elif serial == previous + 1:
+            previous = serial
+        else:
+            parts.append(f"{start}–{previous}" if previous > start else str(start))
+            start = previous = serial
+    if start is not None:
+        parts.append(f"{start}–{previous}" if previous > start else str(start))
+    return ", ".join(parts)
 
 
 def next_serial(batch, user):
