@@ -26,7 +26,7 @@ LABELS = {
     "role": {
         "admin": _l("Administrator"), "unit_manager": _l("Unit manager"),
         "analyst": _l("Analyst"), "counter_officer": _l("Counter officer"),
-        "viewer": _l("Viewer"),
+        "viewer": _l("Viewer"), "data_entry": _l("Data entry (paper forms)"),
     },
     "comment_status": {
         "new": _l("new"), "published": _l("published"), "hidden": _l("hidden"),

@@ -4,11 +4,13 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
+    assisted,
     exports,
     feedback,
     insights,
     instruments,
     keys,
+    paper,
     results,
     targets,
     users,

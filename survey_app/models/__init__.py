@@ -5,11 +5,13 @@ from survey_app.models.feedback import CaseStatus, FeedbackCase
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
+from survey_app.models.paper import PaperBatch, PaperDecision, PaperEntry
 from survey_app.models.response import Answer, Channel, Comment, CommentStatus, Response
 
 __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
     "FeedbackCase",
-    "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "Procedure", "QrToken", "Response",
+    "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "PaperBatch",
+    "PaperDecision", "PaperEntry", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",
 ]

@@ -14,10 +14,17 @@ class Role(StrEnum):
     ANALYST = "analyst"
     COUNTER_OFFICER = "counter_officer"
     VIEWER = "viewer"
+    #: Types in paper questionnaires (e.g. a Vietnam Post enumerator or a clerk); sees
+    #: results like a viewer, changes nothing else.
+    DATA_ENTRY = "data_entry"
 
 
 #: Roles allowed to create and change units, service points and QR tokens.
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
+#: Roles allowed to type in paper questionnaires (managers reconcile and count them).
+ENTRY_ROLES = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER, Role.DATA_ENTRY})
+#: Roles allowed to open the assisted form on the counter's tablet.
+ASSIST_ROLES = frozenset({Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER})
 
 
 class User(UserMixin, Base):

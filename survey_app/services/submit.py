@@ -114,8 +114,12 @@ def use_invitation(invitation):
 
 
 def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=Channel.QR,
-                    locale="vi", invitation=None):
+                    locale="vi", invitation=None, submitted_at=None, allow_missing=False):
     """Validate ``raw`` and store it once; the caller commits.
+
+    ``submitted_at`` dates an answer given earlier (a paper form: the day it was filled
+    in). ``allow_missing`` accepts a required question left unanswered: a paper form
+    cannot insist, and its blank is the citizen's, not a typist's (see services.paper).
 
     Raises
     ------
@@ -126,10 +130,13 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
         roll back.
     """
     cleaned = clean_answers(instrument, raw)
+    if allow_missing:
+        cleaned.errors = {name: problem for name, problem in cleaned.errors.items()
+                          if problem[0] != "required"}
     if cleaned.errors:
         raise SubmissionInvalid(cleaned.errors)
     row = response_row(point, version_id, cleaned, client_uuid=client_uuid, channel=channel,
-                       locale=locale, invitation=invitation)
+                       locale=locale, invitation=invitation, submitted_at=submitted_at)
     new_id = insert_once(row)
     if new_id is None:  # this client UUID was stored before: a double tap or a retry
         return Submitted(find_by_uuid(client_uuid), duplicate=True)

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 import instruments
 from survey_app.extensions import db
 from survey_app.models import ApiKey, Role, User
-from survey_app.services import api_keys
+from survey_app.services import api_keys, paper
 from tests.conftest import csrf_from
 
 MANAGERS = {Role.ADMIN, Role.UNIT_MANAGER}
 HANDLERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER}
 EXPORTERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST}
+TYPISTS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER, Role.DATA_ENTRY}
+ASSISTANTS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER}
 # (endpoint, method, target, roles allowed (None: every staff role), form data)
 ROUTES = [
     ("admin.index", "GET", None, None, None),
@@ -52,6 +54,16 @@ ROUTES = [
     ("admin.list_unit_keys", "GET", "unit", MANAGERS, None),
     ("admin.list_unit_keys", "POST", "unit", MANAGERS, {"label": "x"}),
     ("admin.revoke_api_key", "POST", "unitkey", MANAGERS, {}),
+    ("admin.list_paper_batches", "GET", None, TYPISTS, None),
+    ("admin.create_paper_batch", "GET", None, TYPISTS, None),
+    ("admin.show_paper_batch", "GET", "batch", TYPISTS, None),
+    ("admin.enter_paper_form", "GET", "batch", TYPISTS, None),
+    ("admin.paper_batch_pdf", "GET", "batch", TYPISTS, None),
+    ("admin.reconcile_paper_form", "POST", "batch", MANAGERS, {}),
+    ("admin.count_paper_batch", "POST", "batch", MANAGERS, {}),
+    ("admin.paper_forms_of_point", "GET", "point", None, None),
+    ("admin.assisted_survey", "GET", "point", ASSISTANTS, None),
+    ("admin.assisted_thanks", "GET", "point", ASSISTANTS, None),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -65,6 +77,7 @@ def url(endpoint, target, things):
         "admin.list_users": "/admin/users", "admin.list_audit": "/admin/audit",
         "admin.change_password": "/admin/password",
         "admin.list_instruments": "/admin/instruments",
+        "admin.list_paper_batches": "/admin/paper", "admin.create_paper_batch": "/admin/paper/new",
         "admin.download_instrument":
             f"/admin/instruments/sipas-counter/{instruments.get('sipas-counter').version}.xlsx",
     }
@@ -73,7 +86,7 @@ def url(endpoint, target, things):
     ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
            "unitkey": things["unitkey"],
            "comment": things["comment"], "response": things["response"], "case": things["case"],
-           "user": things["user"]}
+           "user": things["user"], "batch": things["batch"]}
     return {
         "admin.show_service_point": "/admin/service-points/{}",
         "admin.download_qr": "/admin/service-points/{}/qr.png",
@@ -95,6 +108,14 @@ def url(endpoint, target, things):
         "admin.toggle_user": "/admin/users/{}/active",
         "admin.moderate_comment": "/admin/comments/{}/hide",
         "admin.open_case": "/admin/responses/{}/case",
+        "admin.show_paper_batch": "/admin/paper/{}",
+        "admin.enter_paper_form": "/admin/paper/{}/enter",
+        "admin.paper_batch_pdf": "/admin/paper/{}/forms.pdf",
+        "admin.reconcile_paper_form": "/admin/paper/{}/reconcile/1",
+        "admin.count_paper_batch": "/admin/paper/{}/count",
+        "admin.paper_forms_of_point": "/admin/service-points/{}/paper.pdf?first=1&last=2",
+        "admin.assisted_survey": "/admin/service-points/{}/assisted",
+        "admin.assisted_thanks": "/admin/service-points/{}/assisted/thanks",
     }[endpoint].format(ids[target])
 
 
@@ -136,7 +157,10 @@ def world(client, make_unit, make_service_point):
                          unit=unit)
         db.session.add(colleague)
         db.session.commit()
-        things[name] = {"unit": unit, "point": point, "key": row.id, "unitkey": unit_key.id,
+        batch = paper.create_batch(colleague, point, date(2026, 3, 2), 1, 3)
+        db.session.commit()
+        things[name] = {"batch": batch.id, "unit": unit, "point": point, "key": row.id,
+                        "unitkey": unit_key.id,
                         "comment": comment.id,
                         "response": comment.response_id, "case": case.id, "user": colleague.id}
     return things

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 #: Console GET pages that are files, not pages.
 DOWNLOADS = {"admin.export_responses", "admin.download_report", "admin.download_qr",
              "admin.download_posters", "admin.download_instrument", "admin.index",
-             "admin.static"}
+             "admin.static", "admin.paper_batch_pdf", "admin.paper_forms_of_point"}
 
 
 def console_pages(app):
@@ -27,6 +27,7 @@ def console_pages(app):
         comment = db.session.scalar(sa.select(Comment).order_by(Comment.id))
         case = db.session.scalar(sa.select(FeedbackCase)) or \
             feedback.open_case(comment.response, admin)[0]
+        batch = paper_batch_with_a_difference(point, admin, manager)
         db.session.commit()
         return {
             "admin.login": "/admin/login", "admin.list_units": "/admin/units",
@@ -46,7 +47,31 @@ def console_pages(app):
             "admin.reset_password": f"/admin/users/{manager.id}/password",
             "admin.change_password": "/admin/password", "admin.list_audit": "/admin/audit",
             "admin.list_instruments": "/admin/instruments",
+            "admin.list_paper_batches": "/admin/paper", "admin.create_paper_batch": "/admin/paper/new",
+            "admin.show_paper_batch": f"/admin/paper/{batch.id}",
+            "admin.enter_paper_form": f"/admin/paper/{batch.id}/enter",
+            "admin.assisted_survey": f"/admin/service-points/{point.id}/assisted",
+            "admin.assisted_thanks": f"/admin/service-points/{point.id}/assisted/thanks",
         }
+
+
+def paper_batch_with_a_difference(point, first, second):
+    """A batch whose first form the two typists read differently (once per server)."""
+    from datetime import date
+
+    from survey_app.models import PaperBatch
+    from survey_app.services import paper
+
+    batch = db.session.scalar(sa.select(PaperBatch).filter_by(service_point_id=point.id))
+    if batch is not None:
+        return batch
+    batch = paper.create_batch(first, point, date(2026, 3, 2), 1, 5)
+    codes = {"access": "5", "procedures": "4", "staff": "5", "results": "3", "feedback": "0",
+             "overall": "4", "extra_request": "2", "trips": "1", "comment": "Tốt",
+             "respondent_type": "1", "sex": "2", "age_band": "3"}
+    paper.save_entry(batch, first, 1, codes)
+    paper.save_entry(batch, second, 1, {**codes, "age_band": "4", "comment": "Tốt lắm"})
+    return batch
 
 
 def test_the_walk_covers_every_console_page(demo_server):
