@@ -146,11 +146,12 @@ class Frequent:
 EXAMPLES = 2
 
 
-def most_frequent(bags, top=15, among=None, minimum=2):
+def most_frequent(bags, top=15, among=None, minimum=2, texts=None):
     """The terms found in most comments (each comment counts once per term).
 
     ``bags`` is a list of sets (terms or phrases of each comment); ``among`` restricts to
     those comment indices. Terms used by fewer than ``minimum`` comments are left out.
+    Given ``texts``, the examples of a term are different texts.
     """
     counts, examples = Counter(), defaultdict(list)
     for i, bag in enumerate(bags):
@@ -158,7 +159,8 @@ def most_frequent(bags, top=15, among=None, minimum=2):
             continue
         for term in bag:
             counts[term] += 1
-            if len(examples[term]) < EXAMPLES:
+            if len(examples[term]) < EXAMPLES and not (
+                    texts and any(texts[j] == texts[i] for j in examples[term])):
                 examples[term].append(i)
     ranked = sorted((t for t, c in counts.items() if c >= minimum),
                     key=lambda t: (-counts[t], t))[:top]
@@ -172,14 +174,31 @@ class Theme:
 
     def matches(self, folded):
         """True when the folded, abbreviation-expanded comment contains a keyword as whole
-        words."""
-        return any(re.search(rf"(?<!\w){re.escape(fold(k))}(?!\w)", folded)
-                   for k in self.keywords if k.strip())
+        words. A keyword written "+tốt" counts only when not negated ("không tốt",
+        "chưa tốt", "ko tot" do not praise)."""
+        return any(re.search(pattern(k), folded) for k in self.keywords if k.strip("+ "))
+
+
+def pattern(keyword):
+    words = re.escape(fold(keyword.lstrip("+").strip()))
+    negated = "(?<!khong )(?<!chua )(?<!cha )" if keyword.startswith("+") else ""
+    return rf"{negated}(?<!\w){words}(?!\w)"
 
 
 def parse_keywords(text):
     """Keywords as staff type them: separated by commas, semicolons or new lines."""
     return tuple(k.strip() for k in re.split(r"[,;\n]", text) if k.strip())
+
+
+def distinct(indices, texts, limit=EXAMPLES):
+    """The first ``limit`` of ``indices`` whose texts differ."""
+    chosen = []
+    for i in indices:
+        if len(chosen) == limit:
+            break
+        if all(texts[j] != texts[i] for j in chosen):
+            chosen.append(i)
+    return tuple(chosen)
 
 
 def themed(texts, themes):

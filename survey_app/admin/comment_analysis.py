@@ -23,7 +23,8 @@ class ThemeForm(FlaskForm):
     keywords = TextAreaField(
         _l("Keywords"), validators=[DataRequired(), Length(max=2000)],
         description=_l("Words or phrases separated by commas; diacritics do not matter "
-                       "(\"thái độ\" also finds \"thai do\")."))
+                       "(\"thái độ\" also finds \"thai do\"). Write \"+tốt\" to count "
+                       "\"tốt\" only when not negated (not \"không tốt\")."))
 
 
 @bp.route("/units/<int:unit_id>/comments/analysis")

@@ -19,7 +19,7 @@ DEFAULT_THEMES = (
     ("Thái độ phục vụ", "thái độ, nhiệt tình, lịch sự, niềm nở, thân thiện, cáu gắt, "
                         "hách dịch, khó chịu, quát, gây khó dễ"),
     ("Chậm hẹn, chờ đợi", "chậm, trễ hẹn, chậm hẹn, quá hạn, trễ, chờ đợi, chờ lâu, "
-                          "đợi lâu, xếp hàng"),
+                          "đợi lâu, chờ, lâu, xếp hàng"),
     ("Phí, tiền ngoài quy định", "phí, lệ phí, tiền, bồi dưỡng, phong bì, tiêu cực, "
                                  "chi phí"),
     ("Hồ sơ, thủ tục", "hồ sơ, giấy tờ, bổ sung, rườm rà, phức tạp, thủ tục"),
@@ -28,7 +28,7 @@ DEFAULT_THEMES = (
                        "chật, nhà vệ sinh, wifi, máy lấy số"),
     ("Dịch vụ công trực tuyến", "trực tuyến, online, dịch vụ công, cổng dịch vụ, phần mềm, "
                                 "lỗi mạng, nộp qua mạng"),
-    ("Khen ngợi", "cảm ơn, nhanh chóng, chu đáo, tận tình, hài lòng, tốt"),
+    ("Khen ngợi", "cảm ơn, +nhanh chóng, +chu đáo, +tận tình, +nhiệt tình, +hài lòng, +tốt"),
 )
 
 #: Comments read for one analysis: the newest, so that a page stays quick.
@@ -144,7 +144,7 @@ def analyse(scope, period, lang="vi"):
     labels = item_labels(lang)
     per_factor = Counter(code for codes in lows for code in codes)
     factors = [FactorWords(labels.get(code, code), n, text.most_frequent(
-        term_bags, top=5, among={i for i, codes in enumerate(lows) if code in codes}))
+        term_bags, top=8, among={i for i, codes in enumerate(lows) if code in codes}))
         for code, n in sorted(per_factor.items(), key=lambda kv: (-kv[1], kv[0]))]
     themes, source = themes_for(scope)
     months = sorted({r[2].strftime("%Y-%m") for r in rows})
@@ -152,13 +152,14 @@ def analyse(scope, period, lang="vi"):
     for theme, found in zip(themes, text.themed(raw, themes).values(), strict=True):
         by_month = Counter(rows[i][2].strftime("%Y-%m") for i in found)
         counted.append(ThemeCount(theme, len(found), sum(1 for i in found if i in low),
-                                  dict(by_month), tuple(found[:text.EXAMPLES])))
+                                  dict(by_month), text.distinct(found, raw)))
     counted.sort(key=lambda t: (-t.comments, t.theme.name))
     return CommentAnalysis(
         texts=[mask_personal(t) for t in raw], dates=[r[2] for r in rows], low=low,
-        terms=text.most_frequent(term_bags, TOP), phrases=text.most_frequent(phrase_bags, TOP),
-        low_terms=text.most_frequent(term_bags, TOP, among=low),
-        low_phrases=text.most_frequent(phrase_bags, TOP, among=low),
+        terms=text.most_frequent(term_bags, TOP, texts=raw),
+        phrases=text.most_frequent(phrase_bags, TOP, texts=raw),
+        low_terms=text.most_frequent(term_bags, TOP, among=low, texts=raw),
+        low_phrases=text.most_frequent(phrase_bags, TOP, among=low, texts=raw),
         factors=factors, themes=counted, months=months, theme_source=source,
         truncated=truncated)
 

@@ -73,3 +73,10 @@ def test_themes_match_any_spelling_as_whole_words():
         {"Phí": [0]}   # whole words: "phía" is not "phí"
     assert text.themed(["cb k nhiệt tình"], [text.Theme("x", ("không nhiệt tình",))]) == \
         {"x": [0]}     # abbreviations written out before matching
+
+
+def test_a_plus_keyword_is_not_counted_when_negated():
+    praise = text.Theme("Khen", ("+tốt", "+nhiệt tình"))
+    found = text.themed(["Cán bộ tốt", "thái độ không tốt", "cb k nhiệt tình", "chua tot",
+                         "rất nhiệt tình"], [praise])
+    assert found == {"Khen": [0, 4]}
