@@ -10,6 +10,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     insights,
     instruments,
     keys,
+    responses,
     results,
     targets,
     users,
