@@ -5,6 +5,7 @@ bp = Blueprint("admin", __name__)
 
 from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     comment_analysis,
+    crosstab,
     exports,
     feedback,
     insights,

@@ -32,8 +32,9 @@ from survey_app.services.feedback import mask_personal
 PER_PAGE = 50
 #: Rows in one download of the list.
 EXPORT_LIMIT = 100_000
+PROFILE = ("respondent_type", "sex", "age_band")
 FILTERS = ("unit", "point", "sector", "procedure", "channel", "verified", "month", "quarter",
-           "item", "answer")
+           "item", "answer", *PROFILE)
 
 
 class BadFilter(ValueError):
@@ -116,6 +117,10 @@ def query(scope, instrument_code, period, filters):
         if f["verified"] not in ("verified", "open"):
             raise BadFilter("verified")
         q = q.where(Response.verified.is_(f["verified"] == "verified"))
+    for name in PROFILE:
+        if f.get(name):
+            column = getattr(Response, name)
+            q = q.where(column.is_(None) if f[name] == "—" else column == f[name])
     for name, bounds in (("month", month_bounds), ("quarter", quarter_bounds)):
         if f.get(name):
             start, end = bounds(f[name])
