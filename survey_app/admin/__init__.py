@@ -5,12 +5,15 @@ bp = Blueprint("admin", __name__)
 
 from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     assisted,
+    comment_analysis,
+    crosstab,
     exports,
     feedback,
     insights,
     instruments,
     keys,
     paper,
+    responses,
     results,
     targets,
     users,

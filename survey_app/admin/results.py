@@ -22,7 +22,8 @@ from survey_app.services.results import (
     unit_results,
 )
 
-BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified")
+BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified",
+              "respondent_type", "sex", "age_band")
 
 
 def breakdown_label(by):
@@ -30,6 +31,8 @@ def breakdown_label(by):
         "unit": _("Unit"), "service_point": _("Service point"), "sector": _("Sector"),
         "procedure": _("Procedure"),
         "channel": _("Channel"), "verified": _("Verified or open QR"),
+        "respondent_type": _("Individual or organisation"), "sex": _("Sex"),
+        "age_band": _("Age band"),
     }[by]
 
 

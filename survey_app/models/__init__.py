@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
-from survey_app.models.feedback import CaseStatus, FeedbackCase
+from survey_app.models.feedback import CaseStatus, CommentTheme, FeedbackCase
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
@@ -10,6 +10,7 @@ from survey_app.models.response import Answer, Channel, Comment, CommentStatus, 
 
 __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
+    "CommentTheme",
     "FeedbackCase",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "PaperBatch",
     "PaperDecision", "PaperEntry", "Procedure", "QrToken", "Response",

@@ -38,3 +38,20 @@ class FeedbackCase(Base):
     def overdue(self):
         return self.status in (CaseStatus.OPEN, CaseStatus.IN_PROGRESS) and \
             self.deadline < clock.today()
+
+
+class CommentTheme(Base):
+    """A theme staff follow in comments ("thái độ", "chậm hẹn"), found by keywords.
+
+    ``keywords`` holds phrases separated by commas; they match whole words without regard
+    to diacritics, so "thái độ" also finds a comment typed "thai do".
+    """
+
+    __tablename__ = "comment_theme"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    keywords: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,9 @@ from survey_app.models import (
 from survey_app.services import instrument_store
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
-           "procedure")
+           "procedure", "respondent_type", "sex", "age_band")
+#: Who answered: the profile questions an instrument may ask ("—" when not answered).
+PROFILE = ("respondent_type", "sex", "age_band")
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +41,8 @@ def stream_rows(scope, version_ids, start, end):
     query = (
         sa.select(Response.id, Unit.code, ServicePoint.code, Response.stratum, Response.psu,
                   Response.weight, Response.submitted_at, Response.channel, Response.verified,
-                  Answer.item_code, Answer.value, Procedure.code)
+                  Answer.item_code, Answer.value, Procedure.code, Response.respondent_type,
+                  Response.sex, Response.age_band)
         .join(Answer, Answer.response_id == Response.id)
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
@@ -74,15 +77,15 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
         items.append(column.get(row[9], -1))
         values.append(np.nan if row[10] is None else row[10])
         if row[0] not in meta:
-            meta[row[0]] = (*row[1:9], row[11])
+            meta[row[0]] = (*row[1:9], row[11], *row[12:15])
     response_ids, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
     answers = np.full((len(response_ids), len(contrasts.items)), np.nan)
     items = np.asarray(items, dtype=np.int64)
     scored = items >= 0
     answers[index[scored], items[scored]] = np.asarray(values, dtype=float)[scored]
     rows = [meta[i] for i in response_ids.tolist()]
-    unit, point, stratum, psu, weight, submitted, channel, verified, procedure = (
-        list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 9
+    (unit, point, stratum, psu, weight, submitted, channel, verified, procedure,
+     *profile) = (list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 12
     months = [f"{d:%Y-%m}" for d in submitted]
     return ScopeData(
         answers=answers, weights=np.asarray(weight, dtype=float),
@@ -101,6 +104,8 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
                                   dtype=object),
             "verified": np.asarray(["verified" if v else "open" for v in verified], dtype=object),
             "procedure": np.asarray([p or "—" for p in procedure], dtype=object),
+            **{name: np.asarray([v or "—" for v in values], dtype=object)
+               for name, values in zip(PROFILE, profile, strict=True)},
         },
         contrasts=contrasts, response_ids=response_ids,
         submitted=np.asarray(submitted, dtype="datetime64[s]"),

@@ -4,9 +4,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from analysis.compare import adjust, compare, rank_intervals
 from analysis.publication import enough_data
+from instruments.schema import PROFILE_FIELDS
 from survey_app.extensions import db
 from survey_app.labels import estimate_name, label, reader_lang
 from survey_app.models import Procedure, Response, ServicePoint, Unit
@@ -75,6 +77,10 @@ def breakdown_names(unit, by, keys, lang):
     elif by == "procedure":
         names = {p.code: f"{p.code} · {p.name_en if lang == 'en' and p.name_en else p.name_vi}"
                  for p in db.session.scalars(sa.select(Procedure).where(Procedure.code.in_(keys)))}
+    elif by in PROFILE_FIELDS:
+        lang_of = "en" if lang == "en" else "vi"
+        names = {code: words[lang_of] for code, words in PROFILE_FIELDS[by]}
+        names["—"] = _("not answered")
     else:
         kind = {"sector": "sector", "channel": "channel", "verified": "verified"}[by]
         names = {key: label(key, kind) for key in keys}
