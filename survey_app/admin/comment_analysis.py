@@ -53,10 +53,11 @@ def editable(unit_id):
 @bp.route("/units/<int:unit_id>/comment-themes", methods=["GET", "POST"])
 @login_required
 def edit_comment_themes(unit_id):
+    if request.method == "POST":
+        editable(unit_id)  # the role first: 403 for a reader, as on every staff route
     unit = require_in_scope(db.session.get(Unit, unit_id))
     form = ThemeForm()
     if request.method == "POST":
-        editable(unit_id)
         if form.validate_on_submit():
             clash = db.session.scalar(db.select(CommentTheme).filter_by(
                 unit_id=unit.id, name=form.name.data.strip()))

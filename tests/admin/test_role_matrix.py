@@ -64,6 +64,14 @@ ROUTES = [
     ("admin.paper_forms_of_point", "GET", "point", None, None),
     ("admin.assisted_survey", "GET", "point", ASSISTANTS, None),
     ("admin.assisted_thanks", "GET", "point", ASSISTANTS, None),
+    ("admin.show_comment_analysis", "GET", "unit", None, None),
+    ("admin.edit_comment_themes", "GET", "unit", None, None),
+    ("admin.edit_comment_themes", "POST", "unit", MANAGERS, {"name": "x", "keywords": "y"}),
+    ("admin.copy_comment_themes", "POST", "unit", MANAGERS, {}),
+    ("admin.edit_comment_theme", "GET", "theme", MANAGERS, None),
+    ("admin.delete_comment_theme", "POST", "theme", MANAGERS, {}),
+    ("admin.list_responses", "GET", "unit", None, None),
+    ("admin.show_crosstab", "GET", "unit", None, None),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -86,7 +94,7 @@ def url(endpoint, target, things):
     ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
            "unitkey": things["unitkey"],
            "comment": things["comment"], "response": things["response"], "case": things["case"],
-           "user": things["user"], "batch": things["batch"]}
+           "user": things["user"], "batch": things["batch"], "theme": things["theme"]}
     return {
         "admin.show_service_point": "/admin/service-points/{}",
         "admin.download_qr": "/admin/service-points/{}/qr.png",
@@ -116,6 +124,13 @@ def url(endpoint, target, things):
         "admin.paper_forms_of_point": "/admin/service-points/{}/paper.pdf?first=1&last=2",
         "admin.assisted_survey": "/admin/service-points/{}/assisted",
         "admin.assisted_thanks": "/admin/service-points/{}/assisted/thanks",
+        "admin.show_comment_analysis": "/admin/units/{}/comments/analysis",
+        "admin.edit_comment_themes": "/admin/units/{}/comment-themes",
+        "admin.copy_comment_themes": "/admin/units/{}/comment-themes/copy",
+        "admin.edit_comment_theme": "/admin/comment-themes/{}/edit",
+        "admin.delete_comment_theme": "/admin/comment-themes/{}/delete",
+        "admin.list_responses": "/admin/units/{}/responses",
+        "admin.show_crosstab": "/admin/units/{}/crosstab",
     }[endpoint].format(ids[target])
 
 
@@ -135,7 +150,7 @@ def expected(role, allowed, where, endpoint):
 def world(client, make_unit, make_service_point):
     from datetime import date
 
-    from survey_app.models import Comment, FeedbackCase
+    from survey_app.models import Comment, CommentTheme, FeedbackCase
     from tests.public.helpers import form_post
 
     province = make_unit(code="P", kind="province")
@@ -158,8 +173,10 @@ def world(client, make_unit, make_service_point):
         db.session.add(colleague)
         db.session.commit()
         batch = paper.create_batch(colleague, point, date(2026, 3, 2), 1, 3)
+        theme = CommentTheme(unit_id=unit.id, name="Thái độ", keywords="thái độ")
+        db.session.add(theme)
         db.session.commit()
-        things[name] = {"batch": batch.id, "unit": unit, "point": point, "key": row.id,
+        things[name] = {"batch": batch.id, "theme": theme.id, "unit": unit, "point": point, "key": row.id,
                         "unitkey": unit_key.id,
                         "comment": comment.id,
                         "response": comment.response_id, "case": case.id, "user": colleague.id}

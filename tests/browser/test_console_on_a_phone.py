@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from survey_app.extensions import db
-from survey_app.models import Comment, FeedbackCase, ServicePoint, Unit, User
-from survey_app.services import feedback
+from survey_app.models import Comment, CommentTheme, FeedbackCase, ServicePoint, Unit, User
+from survey_app.services import comment_analysis, feedback
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,8 @@ def console_pages(app):
         case = db.session.scalar(sa.select(FeedbackCase)) or \
             feedback.open_case(comment.response, admin)[0]
         batch = paper_batch_with_a_difference(point, admin, manager)
+        theme = db.session.scalar(sa.select(CommentTheme).filter_by(unit_id=city.id)) or \
+            comment_analysis.save_theme(city, "Thái độ", "thái độ, thai do")
         db.session.commit()
         return {
             "admin.login": "/admin/login", "admin.list_units": "/admin/units",
@@ -52,6 +54,11 @@ def console_pages(app):
             "admin.enter_paper_form": f"/admin/paper/{batch.id}/enter",
             "admin.assisted_survey": f"/admin/service-points/{point.id}/assisted",
             "admin.assisted_thanks": f"/admin/service-points/{point.id}/assisted/thanks",
+            "admin.show_comment_analysis": f"/admin/units/{city.id}/comments/analysis",
+            "admin.edit_comment_themes": f"/admin/units/{city.id}/comment-themes",
+            "admin.edit_comment_theme": f"/admin/comment-themes/{theme.id}/edit",
+            "admin.list_responses": f"/admin/units/{city.id}/responses",
+            "admin.show_crosstab": f"/admin/units/{city.id}/crosstab?rows=sector&cols=sex",
         }
 
 
