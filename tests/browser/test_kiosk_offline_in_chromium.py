@@ -237,6 +237,21 @@ def test_an_answer_given_online_goes_straight_to_the_server(browser, kiosk_serve
     context.close()
 
 
+def test_without_javascript_the_kiosk_works_as_before(browser, kiosk_server):
+    context = browser.new_context(java_script_enabled=False, **DESKTOP)
+    page = context.new_page()
+    before = stored(kiosk_server)
+    page.goto(f"{kiosk_server['base']}/k/{kiosk_server['token']}")
+    expect(page.locator("#kiosk-status")).to_be_hidden()
+    expect(page.locator("#kiosk-thanks")).to_be_hidden()
+    answer(page)
+    send(page)
+    expect(page.locator("h1")).to_have_text("Cảm ơn Ông/Bà!")  # the server's thank-you page
+    assert "/thanks" in page.url
+    assert len(stored(kiosk_server)) == len(before) + 1
+    context.close()
+
+
 @pytest.mark.parametrize("size", ["360", "desktop"])
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_offline_kiosk_reads_well_and_passes_axe(browser, kiosk_server, size, lang,
