@@ -237,6 +237,40 @@ def test_an_answer_given_online_goes_straight_to_the_server(browser, kiosk_serve
     context.close()
 
 
+def test_the_points_budget_still_applies_to_kept_answers(browser, kiosk_server):
+    """Over the rate limit a kept answer is refused (429) for now, waits and goes later."""
+    app = kiosk_server["app"]
+    with app.app_context():
+        unit = org.create_unit("K2", "Phường Hai", "ward")
+        token = org.create_service_point(unit, "MC2", "Một cửa 2", "certification",
+                                         "sipas-counter").current_token.token
+        db.session.commit()
+    server = {**kiosk_server, "token": token}
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    before = stored(kiosk_server)
+    page.goto(f"{kiosk_server['base']}/k/{token}")
+    ready_for_offline(page, server)
+    context.set_offline(True)
+    for _ in range(2):
+        answer(page)
+        send(page)
+        next_person(page)
+    assert len(queue(page, server)) == 2
+    app.config["SUBMIT_RATE_LIMIT"] = "1 per hour"
+    try:
+        context.set_offline(False)
+        expect(page.locator("#kiosk-status")).to_have_text("Số câu trả lời đang chờ gửi: 1",
+                                                           timeout=15_000)
+        assert len(stored(kiosk_server)) == len(before) + 1
+    finally:
+        app.config["SUBMIT_RATE_LIMIT"] = "1000 per hour"
+    page.reload()  # (or the next retry): the budget allows it now
+    expect(page.locator("#kiosk-status")).to_be_hidden(timeout=15_000)
+    assert len(stored(kiosk_server)) == len(before) + 2
+    context.close()
+
+
 def test_without_javascript_the_kiosk_works_as_before(browser, kiosk_server):
     context = browser.new_context(java_script_enabled=False, **DESKTOP)
     page = context.new_page()

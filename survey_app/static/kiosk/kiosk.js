@@ -216,9 +216,14 @@
     showProblems(gaps);
     if (gaps.length) return;
     var entry = {uuid: newUuid(), lang: config.lang, answers: answers(), answered_at: new Date().toISOString()};
-    var queue = load(QUEUE);
-    queue.push(entry);
-    save(QUEUE, queue);
+    try {
+      var queue = load(QUEUE);
+      queue.push(entry);
+      save(QUEUE, queue);
+    } catch (e) {
+      form.submit(); // storage full or refused: the plain form POST, as without JavaScript
+      return;
+    }
     // kept: nothing of this citizen's stays on the screen for the next one
     clearForm();
     buttons().forEach(function (b) { b.disabled = true; });
