@@ -78,6 +78,19 @@ def kiosk_server(tmp_path_factory):
     thread.join(timeout=5)
 
 
+def unplug(context):
+    """Network off: Chromium's offline mode, and every request the page or its service
+    worker still makes aborted as a lost connection (offline emulation alone now and then
+    lets one through a worker-controlled page: microsoft/playwright#2311)."""
+    context.set_offline(True)
+    context.route("**/*", lambda route: route.abort("internetdisconnected"))
+
+
+def plug_in(context):
+    context.unroute("**/*")
+    context.set_offline(False)
+
+
 def stored(server):
     with server["app"].app_context():
         return {str(row.client_uuid): row.locale for row in db.session.execute(
@@ -137,7 +150,7 @@ def test_answers_given_offline_are_stored_once_when_the_network_returns(browser,
     ready_for_offline(page, kiosk_server)
     expect(status).to_be_hidden()  # online, nothing waiting: nothing to say
 
-    context.set_offline(True)
+    unplug(context)
     asked = len(kiosk_server["seen"])
     expect(status).to_have_text(re.compile(r"Mất kết nối mạng.*Số câu trả lời đang chờ gửi: 0"))
     answer(page, "5")
@@ -179,10 +192,12 @@ def test_answers_given_offline_are_stored_once_when_the_network_returns(browser,
 
     kept = {entry["uuid"]: entry["lang"] for entry in queue(page, kiosk_server)}
     assert len(kept) == 3 and sorted(kept.values()) == ["en", "vi", "vi"]
-    assert kiosk_server["seen"][asked:] == []  # the server heard nothing while offline
+    # the server heard nothing while offline (but Chromium's own update check of the
+    # worker script, which offline emulation does not cover)
+    assert [path for path in kiosk_server["seen"][asked:] if path != "/k/sw.js"] == []
     assert stored(kiosk_server) == before
 
-    context.set_offline(False)  # the connection returns: everything goes, once
+    plug_in(context)  # the connection returns: everything goes, once
     expect(status).to_be_hidden(timeout=15_000)
     assert queue(page, kiosk_server) == []
     now = stored(kiosk_server)
@@ -196,7 +211,7 @@ def test_a_kept_answer_sent_twice_is_stored_once(browser, kiosk_server):
     first = context.new_page()
     first.goto(f"{kiosk_server['base']}/k/{kiosk_server['token']}")
     ready_for_offline(first, kiosk_server)
-    context.set_offline(True)
+    unplug(context)
     answer(first)
     send(first)
     expect(first.locator("#kiosk-status")).to_contain_text("đang chờ gửi: 1")
@@ -206,7 +221,7 @@ def test_a_kept_answer_sent_twice_is_stored_once(browser, kiosk_server):
     [entry] = queue(first, kiosk_server)
     before = stored(kiosk_server)
 
-    context.set_offline(False)  # both tabs see the network return and send the same answer
+    plug_in(context)  # both tabs see the network return and send the same answer
     for page in (first, second):
         expect(page.locator("#kiosk-status")).to_be_hidden(timeout=15_000)
     after = stored(kiosk_server)
@@ -251,7 +266,7 @@ def test_the_points_budget_still_applies_to_kept_answers(browser, kiosk_server):
     before = stored(kiosk_server)
     page.goto(f"{kiosk_server['base']}/k/{token}")
     ready_for_offline(page, server)
-    context.set_offline(True)
+    unplug(context)
     for _ in range(2):
         answer(page)
         send(page)
@@ -259,7 +274,7 @@ def test_the_points_budget_still_applies_to_kept_answers(browser, kiosk_server):
     assert len(queue(page, server)) == 2
     app.config["SUBMIT_RATE_LIMIT"] = "1 per hour"
     try:
-        context.set_offline(False)
+        plug_in(context)
         expect(page.locator("#kiosk-status")).to_have_text("Số câu trả lời đang chờ gửi: 1",
                                                            timeout=15_000)
         assert len(stored(kiosk_server)) == len(before) + 1
@@ -295,7 +310,7 @@ def test_the_offline_kiosk_reads_well_and_passes_axe(browser, kiosk_server, size
     axe = Axe()
     page.goto(f"{kiosk_server['base']}/k/{kiosk_server['token']}?lang={lang}")
     ready_for_offline(page, kiosk_server)
-    context.set_offline(True)
+    unplug(context)
     expect(page.locator("#kiosk-status")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]  # nothing runs off the screen
@@ -307,7 +322,7 @@ def test_the_offline_kiosk_reads_well_and_passes_axe(browser, kiosk_server, size
     expect(page.locator("#kiosk-thanks")).to_be_visible()
     page.screenshot(path=str(tmp_path / f"thanks-{size}-{lang}.png"))
     assert serious(axe.run(page)) == []
-    context.set_offline(False)
+    plug_in(context)
     expect(page.locator("#kiosk-status")).to_be_hidden(timeout=15_000)
     context.close()
 
