@@ -8,8 +8,9 @@
  */
 "use strict";
 var CACHE = "hailong-kiosk-v1";
-var PAGE = /^\/k\/[A-Za-z0-9_-]{1,40}$/;
-var KEPT = /^(\/static\/kiosk\/|\/k\/[A-Za-z0-9_-]{1,40}\/manifest\.webmanifest$)/;
+// (not anchored at the start: the app may be mounted under a path prefix)
+var PAGE = /\/k\/[A-Za-z0-9_-]{1,40}$/;
+var KEPT = /(\/static\/kiosk\/[^/]+|\/k\/[A-Za-z0-9_-]{1,40}\/manifest\.webmanifest)$/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 
