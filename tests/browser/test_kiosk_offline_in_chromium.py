@@ -286,6 +286,20 @@ def test_the_points_budget_still_applies_to_kept_answers(browser, kiosk_server):
     context.close()
 
 
+def test_chromium_finds_the_kiosk_installable(browser, kiosk_server):
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    page.goto(f"{kiosk_server['base']}/k/{kiosk_server['token']}")
+    ready_for_offline(page, kiosk_server)
+    cdp = context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and manifest["url"].endswith("/manifest.webmanifest")
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # a Playwright context is an incognito profile; nothing else may stand in the way
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    context.close()
+
+
 def test_without_javascript_the_kiosk_works_as_before(browser, kiosk_server):
     context = browser.new_context(java_script_enabled=False, **DESKTOP)
     page = context.new_page()
