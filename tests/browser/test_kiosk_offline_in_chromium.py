@@ -286,6 +286,25 @@ def test_the_points_budget_still_applies_to_kept_answers(browser, kiosk_server):
     context.close()
 
 
+def test_a_half_filled_form_resets_after_the_idle_time(browser, kiosk_server):
+    """With the script, the reset counts from the last touch (not from the page load)."""
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{kiosk_server['base']}/k/{kiosk_server['token']}?lang=en")
+    seconds = json.loads(page.locator("#kiosk-app").get_attribute("data-config"))["reset_seconds"]
+    assert seconds >= 120
+    page.clock.fast_forward((seconds - 20) * 1000)
+    page.locator('label[for="access-2"]').click()  # a citizen is still answering
+    page.clock.fast_forward((seconds - 20) * 1000)
+    assert page.locator("#access-2").is_checked() and "lang=en" in page.url
+    page.clock.fast_forward(30_000)  # then walks away
+    page.wait_for_url(re.compile(r"lang=vi"))
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator("#survey input:checked")).to_have_count(0)
+    context.close()
+
+
 def test_chromium_finds_the_kiosk_installable(browser, kiosk_server):
     context = browser.new_context(**TABLET)
     page = context.new_page()
