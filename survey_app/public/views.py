@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from survey_app.extensions import csrf, db, limiter
 from survey_app.models import Channel
-from survey_app.public import bp, form_token
+from survey_app.public import bp, form_token, kiosk_offline
 from survey_app.public.forms import make_survey_form
 from survey_app.services import instrument_store, invite, org
 from survey_app.services.hashing import client_key
@@ -107,8 +107,11 @@ def survey_page(point, instrument, form, status=200, notice=None, kiosk=False):
         notice=notice, kiosk=kiosk, form_token=form.fresh_token(),
         action=here() + "#problems", switch_lang=OTHER_LANG[lang],
         switch_action=here(lang=OTHER_LANG[lang]), reset_seconds=reset_seconds,
-        reset_url=url_for(request.endpoint, token=request.view_args["token"], lang="vi")),
+        reset_url=url_for(request.endpoint, token=request.view_args["token"], lang="vi"),
+        kiosk_app=kiosk_offline.page_context(request.view_args["token"], lang) if kiosk else None),
         status)
+    if kiosk:  # its script keeps answers through a dropped connection
+        kiosk_offline.mark_kiosk_page(response, fresh_form=request.method == "GET")
     # Back after the thank-you page must ask the server again (which knows it was sent).
     response.headers["Cache-Control"] = "no-store"
     return response
