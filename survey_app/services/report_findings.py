@@ -28,7 +28,7 @@ from analysis.publication import MIN_VALID, enough_data
 from analysis.shares import mean, share
 from survey_app.extensions import db
 from survey_app.formatting import p_value
-from survey_app.models import Answer, Invitation, ServicePoint, Unit
+from survey_app.models import Answer, Invitation, Response, ServicePoint, Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.reports import _, number
 from survey_app.services.results import breakdown_names, root_code
@@ -98,20 +98,25 @@ def ci_text(low, high, lang, digits=1):
 
 # ---------------------------------------------------------------- gathering the numbers
 
-def extra_answers(data, codes):
-    """{item code: values (n,) aligned with ``data.response_ids``, NaN for no answer}."""
+def extra_answers(data, unit, period, codes):
+    """{item code: values (n,) aligned with ``data.response_ids``, NaN for no answer}.
+
+    One streamed query over the same scope and period as ``load_scope``; answers of
+    responses that are not in ``data`` (another questionnaire) are left out."""
     found = {code: np.full(len(data.response_ids), np.nan) for code in codes}
     if not len(data.response_ids) or not codes:
         return found
-    ids = [int(i) for i in data.response_ids]
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        rows = db.session.execute(sa.select(Answer.response_id, Answer.item_code, Answer.value)
-                                  .where(Answer.response_id.in_(chunk),
-                                         Answer.item_code.in_(codes),
-                                         Answer.value.is_not(None))).all()
-        for response_id, code, value in rows:
-            found[code][np.searchsorted(data.response_ids, response_id)] = value
+    query = (sa.select(Answer.response_id, Answer.item_code, Answer.value)
+             .join(Response, Response.id == Answer.response_id)
+             .join(Unit, Unit.id == Response.unit_id)
+             .where(Unit.path.startswith(unit.path), Answer.item_code.in_(codes),
+                    Answer.value.is_not(None), Response.submitted_at >= period.start,
+                    Response.submitted_at < period.end))
+    ids = data.response_ids
+    for response_id, code, value in db.session.execute(query.execution_options(yield_per=20_000)):
+        at = np.searchsorted(ids, response_id)
+        if at < len(ids) and ids[at] == response_id:
+            found[code][at] = value
     return found
 
 
@@ -194,7 +199,7 @@ def gather(unit, instrument, period, lang):
     by, ranked = ranking(data, unit, root, lang)
     item_codes = {item.code for item in instrument.items}
     codes = [c for c in (EXTRA_REQUEST_ITEM, TRIPS_ITEM) if c in item_codes]
-    answers = extra_answers(data, codes)
+    answers = extra_answers(data, unit, period, codes)
     design = make_design(len(data.weights), data.weights, data.strata, data.psu)
     extra = share(answers[EXTRA_REQUEST_ITEM], design) if EXTRA_REQUEST_ITEM in codes else None
     one_trip = mean_trips = None

@@ -5,10 +5,10 @@ instrument file goes through ``escape``: a unit called "<img src=…>" would oth
 a server file, and "Trường <font" would make the report fail.
 """
 import io
-from datetime import date
 from xml.sax.saxutils import escape
 
 from analysis.publication import enough_data
+from survey_app import clock
 from survey_app.services.qr import POSTER_FONT, _font
 from survey_app.services.reports import _, caveat, number, ordered
 
@@ -234,7 +234,7 @@ def render_pdf(unit, period, sections, lang="vi", report=None):
                          "\u201cSatisfied\u201d or \u201cVery satisfied\u201d; 95%% confidence "
                          "intervals follow the sample design.", label=escape(period.label),
                          start=f"{period.start:%d/%m/%Y}", end=f"{period.last_day:%d/%m/%Y}",
-                         today=f"{date.today():%d/%m/%Y}"), styles.body), Spacer(1, 8)]
+                         today=f"{clock.today():%d/%m/%Y}"), styles.body), Spacer(1, 8)]
     if not sections:
         story.append(Paragraph(_("No responses in this period."), styles.body))
     for section in sections:
