@@ -108,3 +108,13 @@ def test_a_revoked_key_stops_the_feed(client, city):
     api_keys.revoke(row)
     db.session.commit()
     assert client.get(f"/api/v1/feed/TPD/results.csv?key={city['key']}").status_code == 401
+
+
+def test_the_unit_keys_page_gives_the_feed_addresses(client, login, make_user, city):
+    from survey_app.models import Role
+
+    unit = db.session.scalar(sa.select(Unit).filter_by(code="TPD"))
+    login(make_user(role=Role.UNIT_MANAGER, unit=unit))
+    page = client.get(f"/admin/units/{unit.id}/api-keys").get_data(as_text=True)
+    assert "/api/v1/feed/TPD/results.csv?key=KEY" in page
+    assert "/api/v1/feed/TPD/responses.csv?key=KEY" in page
