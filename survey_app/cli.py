@@ -13,6 +13,7 @@ from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
 from survey_app.cli_paper import paper_forms_command
+from survey_app.cli_report import report_command
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -264,31 +265,6 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
     click.echo(f"{count} responses -> {output}")
 
 
-@main.command("report")
-@click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree is reported.")
-@click.option("--period", required=True,
-              help="2025 (year), 2025-Q3 (quarter), 2025-H1 (6 months), 2025-9M or 2025-07.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf",
-              show_default=True, help="PDF with charts or XLSX with the tables.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Output file.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of the report.")
-@with_appcontext
-def report_command(unit_code, period, fmt, output, lang):
-    """Periodic report of a unit: every instrument, indices with CIs, comparisons, counters."""
-    from survey_app.services.periods import parse_period
-    from survey_app.services.reports import render
-
-    unit = unit_by_code(unit_code)
-    try:
-        chosen = parse_period(period)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--period") from None
-    output.write_bytes(render(unit, chosen, fmt, lang))
-    click.echo(f"report {unit_code} {chosen.label} -> {output}")
-
-
 @main.command("import")
 @click.argument("kind", type=click.Choice(["units", "service-points", "procedures"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -346,6 +322,7 @@ main.add_command(analyze)
 main.add_command(forecast_command)
 main.add_command(targets_command)
 main.add_command(paper_forms_command)
+main.add_command(report_command)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
 

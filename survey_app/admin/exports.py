@@ -88,16 +88,16 @@ def _send(first, pieces):
 @bp.route("/units/<int:unit_id>/report.<fmt>")
 @login_required
 def download_report(unit_id, fmt):
-    from survey_app.services.reports import render
+    from survey_app.services.reports import FORMATS, render
+    from survey_app.services.reports import MIMETYPES as REPORT_TYPES
 
     unit = require_in_scope(db.session.get(Unit, unit_id))
-    if fmt not in ("pdf", "xlsx"):
+    if fmt not in FORMATS:
         abort(404)
     try:
         period = parse_period(request.args.get("period", ""))
     except ValueError:
         abort(400)
     data = render(unit, period, fmt, str(get_locale() or "vi"))
-    mimetype = "application/pdf" if fmt == "pdf" else MIMETYPES["xlsx"]
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=REPORT_TYPES[fmt], as_attachment=True,
                      download_name=f"bao-cao-{unit.code}-{period.label}.{fmt}")

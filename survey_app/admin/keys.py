@@ -9,7 +9,7 @@ from survey_app.admin.forms import ApiKeyForm, ConfirmForm
 from survey_app.admin.views import point_in_scope
 from survey_app.extensions import db
 from survey_app.models import ApiKey, Unit
-from survey_app.services import api_keys, audit
+from survey_app.services import api_keys, audit, links
 
 
 def page_of(row):
@@ -45,8 +45,9 @@ def list_unit_keys(unit_id):
         return render_template("admin/api_key.html", plain=plain, back=page_of(row))
     keys = db.session.scalars(sa.select(ApiKey).filter_by(unit_id=unit.id)
                               .order_by(ApiKey.created_at.desc())).all()
+    feed = f"{links.base_url()}/api/v1/feed/{unit.code}"
     return render_template("admin/unit_keys.html", unit=unit, keys=keys, key_form=form,
-                           confirm=ConfirmForm()), 400 if form.errors else 200
+                           confirm=ConfirmForm(), feed=feed), 400 if form.errors else 200
 
 
 @bp.post("/api-keys/<int:key_id>/revoke")

@@ -14,11 +14,19 @@ def api_error(status, code, message):
     return jsonify(error=code, message=message), status
 
 
+#: Endpoints that also take the key as ``?key=``: Excel's and Power BI's "From Web" cannot
+#: send a header (api/feed.py). Everywhere else a key in a URL is refused.
+KEY_IN_QUERY = frozenset({"api.feed_results", "api.feed_series", "api.feed_responses"})
+
+
 def presented_key():
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.headers.get("X-API-Key", "").strip()
+    key = request.headers.get("X-API-Key", "").strip()
+    if not key and request.endpoint in KEY_IN_QUERY:
+        key = request.args.get("key", "").strip()
+    return key
 
 
 @bp.get("/openapi.yaml")

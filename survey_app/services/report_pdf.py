@@ -5,10 +5,10 @@ instrument file goes through ``escape``: a unit called "<img src=…>" would oth
 a server file, and "Trường <font" would make the report fail.
 """
 import io
-from datetime import date
 from xml.sax.saxutils import escape
 
 from analysis.publication import enough_data
+from survey_app import clock
 from survey_app.services.qr import POSTER_FONT, _font
 from survey_app.services.reports import _, caveat, number, ordered
 
@@ -139,15 +139,94 @@ def point_table(section, lang, styles):
     return grid(rows, POINT_COLUMNS, styles)
 
 
-def render_pdf(unit, period, sections, lang="vi"):
+def two_columns(left, right, widths):
+    """A borderless two-column table: the letterhead and the signature block."""
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table([[left, right]], colWidths=[w * MM for w in widths])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return table
+
+
+def official_story(report, styles):
+    """The report proper (report_document.Report): letterhead, findings, ranking, targets,
+    method, signature; the tables and charts of the sections follow as an appendix."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Image, Paragraph, Spacer
+
+    from survey_app.services.report_document import Chart, Heading, Para, Table
+
+    bold = POSTER_FONT + "-Bold"
+    centre = ParagraphStyle("centre", fontName=styles.font, fontSize=10.5, leading=13,
+                            alignment=1)
+    centre_bold = ParagraphStyle("centre_bold", parent=centre, fontName=bold)
+    title = ParagraphStyle("doc_title", parent=centre_bold, fontSize=13, leading=17)
+    body = ParagraphStyle("doc_body", parent=styles.body, fontSize=10.5, leading=14,
+                          firstLineIndent=8 * MM, alignment=4, spaceAfter=4)
+    caveat_style = ParagraphStyle("doc_caveat", parent=body, textColor="#8a1c00")
+    head = report.letterhead
+
+    def lines(texts, style):
+        return [Paragraph(escape(t), style) for t in texts if t]
+
+    left = lines([head.parent_body], centre) + lines([head.issuer], centre_bold) + \
+        lines(["———", _("No.: %(number)s", number=head.number)], centre)
+    right = lines([_("SOCIALIST REPUBLIC OF VIET NAM"),
+                   _("Independence - Freedom - Happiness")], centre_bold) + \
+        lines(["———————"], centre) + \
+        [Paragraph(f"<i>{escape(report.date_line)}</i>", centre)]
+    story = [two_columns(left, right, (70, 110)), Spacer(1, 10),
+             Paragraph(escape(report.title), title),
+             Paragraph(escape(report.summary), title), Spacer(1, 8),
+             Paragraph(escape(_("To:") + " " + "; ".join(head.recipients)), centre),
+             Spacer(1, 8)]
+    for block in report.body:
+        if isinstance(block, Heading):
+            story.append(Paragraph(escape(block.text),
+                                   styles.heading if block.level == 1 else styles.subheading))
+        elif isinstance(block, Para):
+            story.append(Paragraph(escape(block.text),
+                                   caveat_style if block.style == "caveat" else body))
+        elif isinstance(block, Chart):
+            story.append(Image(io.BytesIO(block.png), width=170 * MM,
+                               height=170 * MM * block.aspect))
+        elif isinstance(block, Table):
+            rows = [list(block.header)] + [
+                [Paragraph(escape(str(cell)), styles.cell) for cell in row] for row in block.rows]
+            scale = 180 / sum(block.widths)
+            story += [grid(rows, [w * scale for w in block.widths], styles), Spacer(1, 6)]
+    story += [Spacer(1, 6), Paragraph(escape(report.closing), body), Spacer(1, 10)]
+    left = [Paragraph(f"<b><i>{escape(_('Recipients:'))}</i></b>", styles.body)] + \
+        lines([*(f"- {name};" for name in head.recipients), _("- Archived: VT.")], styles.cell)
+    right = lines([head.signer_title], centre_bold) + \
+        [Paragraph(f"<i>{escape(_('(Signature, seal)'))}</i>", centre), Spacer(1, 50)] + \
+        lines([head.signer_name], centre_bold)
+    story.append(two_columns(left, right, (85, 95)))
+    return story
+
+
+def render_pdf(unit, period, sections, lang="vi", report=None):
     from reportlab.lib.pagesizes import A4
-    from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+    )
 
     styles = Styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * MM, rightMargin=15 * MM,
                             title=f"hailong {unit.code} {period.label}")
-    story = [Paragraph(_("Satisfaction report — %(unit)s", unit=escape(unit.name(lang))),
+    story = []
+    if report is not None:
+        story += official_story(report, styles)
+        story += [PageBreak(), Paragraph(escape(_("Appendix")), styles.heading)]
+    story += [Paragraph(_("Satisfaction report — %(unit)s", unit=escape(unit.name(lang))),
                        styles.title),
              Spacer(1, 4),
              Paragraph(_("Period: %(label)s (%(start)s – %(end)s). Made on %(today)s with "
@@ -155,7 +234,7 @@ def render_pdf(unit, period, sections, lang="vi"):
                          "\u201cSatisfied\u201d or \u201cVery satisfied\u201d; 95%% confidence "
                          "intervals follow the sample design.", label=escape(period.label),
                          start=f"{period.start:%d/%m/%Y}", end=f"{period.last_day:%d/%m/%Y}",
-                         today=f"{date.today():%d/%m/%Y}"), styles.body), Spacer(1, 8)]
+                         today=f"{clock.today():%d/%m/%Y}"), styles.body), Spacer(1, 8)]
     if not sections:
         story.append(Paragraph(_("No responses in this period."), styles.body))
     for section in sections:

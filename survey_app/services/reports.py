@@ -84,7 +84,7 @@ def caveat():
              n=MIN_VALID, width=int(MAX_CI_WIDTH))
 
 
-def render_xlsx(unit, period, sections, lang="vi"):
+def render_xlsx(unit, period, sections, lang="vi", extra=None):
     from openpyxl import Workbook
 
     book = Workbook()
@@ -125,6 +125,8 @@ def render_xlsx(unit, period, sections, lang="vi"):
                 d.n, _("yes") if enough_data(e) else _("no")],
                 {2: PERCENT, 3: PERCENT, 4: PERCENT, 5: COUNT}))
         widths(sheet, [16, 48, 10, 10, 10, 10, 12, 12, 10, 10, 14])
+    if extra is not None:
+        extra(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -137,14 +139,30 @@ def widths(sheet, characters):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def render(unit, period, fmt, lang="vi"):
-    """The report as bytes, in ``lang`` (vi or en)."""
-    from survey_app.services.report_pdf import render_pdf
+#: The formats of a report: Word (offices edit it before signing), PDF, XLSX.
+FORMATS = ("docx", "pdf", "xlsx")
+MIMETYPES = {"pdf": "application/pdf",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
-    if fmt not in ("pdf", "xlsx"):
-        raise ValueError("format must be pdf or xlsx")
+
+def render(unit, period, fmt, lang="vi", letterhead=None):
+    """The report as bytes, in ``lang`` (vi or en); ``letterhead`` a
+    ``report_document.Letterhead`` with what the office fills in (default: dots)."""
+    from survey_app.services.report_document import build
+    from survey_app.services.report_docx import render_docx
+    from survey_app.services.report_pdf import chart_png, render_pdf
+    from survey_app.services.report_xlsx import official_sheets
+
+    if fmt not in FORMATS:
+        raise ValueError("format must be docx, pdf or xlsx")
     sections = report_data(unit, period)
     with force_locale(lang):
+        if fmt == "docx":
+            return render_docx(build(unit, period, sections, lang, letterhead,
+                                     charts=lambda section: chart_png(section, lang)))
+        report = build(unit, period, sections, lang, letterhead)
         if fmt == "pdf":
-            return render_pdf(unit, period, sections, lang)
-        return render_xlsx(unit, period, sections, lang)
+            return render_pdf(unit, period, sections, lang, report)
+        return render_xlsx(unit, period, sections, lang, extra=lambda book: official_sheets(
+            book, report, lang))
