@@ -12,6 +12,7 @@ import instruments
 from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
+from survey_app.cli_retention import retention_group
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -344,6 +345,7 @@ def check_config():
 main.add_command(analyze)
 main.add_command(forecast_command)
 main.add_command(targets_command)
+main.add_command(retention_group)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
 

@@ -9,6 +9,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     insights,
     instruments,
     keys,
+    quarantine,
     results,
     targets,
     users,

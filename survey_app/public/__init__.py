@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from survey_app.public import results, views  # noqa: E402,F401  (routes register on import)
+from survey_app.public import privacy, results, views  # noqa: E402,F401  (routes register)

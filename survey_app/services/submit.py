@@ -21,6 +21,7 @@ from instruments.answers import clean_answers
 from survey_app.extensions import db
 from survey_app.models import Answer, Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
+from survey_app.services import quarantine
 
 RESPONSE = Response.__table__
 ANSWER = Answer.__table__
@@ -114,8 +115,11 @@ def use_invitation(invitation):
 
 
 def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=Channel.QR,
-                    locale="vi", invitation=None):
+                    locale="vi", invitation=None, signals=None):
     """Validate ``raw`` and store it once; the caller commits.
+
+    ``signals`` (``quarantine.Signals``, from the citizens' web forms) screens the answer:
+    a suspicious one is stored and held in quarantine, never refused.
 
     Raises
     ------
@@ -130,9 +134,12 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
         raise SubmissionInvalid(cleaned.errors)
     row = response_row(point, version_id, cleaned, client_uuid=client_uuid, channel=channel,
                        locale=locale, invitation=invitation)
+    reasons = quarantine.screen(row, cleaned, signals) if signals is not None else []
     new_id = insert_once(row)
     if new_id is None:  # this client UUID was stored before: a double tap or a retry
         return Submitted(find_by_uuid(client_uuid), duplicate=True)
+    if reasons:
+        quarantine.hold_earlier(row, reasons)
     if invitation is not None and not use_invitation(invitation):
         raise InvitationUsed()
     write_answers(new_id, cleaned)

@@ -52,6 +52,9 @@ ROUTES = [
     ("admin.list_unit_keys", "GET", "unit", MANAGERS, None),
     ("admin.list_unit_keys", "POST", "unit", MANAGERS, {"label": "x"}),
     ("admin.revoke_api_key", "POST", "unitkey", MANAGERS, {}),
+    ("admin.list_quarantine", "GET", "unit", MANAGERS, None),
+    ("admin.decide_quarantine", "POST", "unit", MANAGERS,
+     {"action": "release", "response": "1"}),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -95,6 +98,8 @@ def url(endpoint, target, things):
         "admin.toggle_user": "/admin/users/{}/active",
         "admin.moderate_comment": "/admin/comments/{}/hide",
         "admin.open_case": "/admin/responses/{}/case",
+        "admin.list_quarantine": "/admin/units/{}/quarantine",
+        "admin.decide_quarantine": "/admin/units/{}/quarantine",
     }[endpoint].format(ids[target])
 
 
