@@ -46,6 +46,7 @@ def console_pages(app):
             "admin.reset_password": f"/admin/users/{manager.id}/password",
             "admin.change_password": "/admin/password", "admin.list_audit": "/admin/audit",
             "admin.list_instruments": "/admin/instruments",
+            "admin.list_quarantine": f"/admin/units/{city.id}/quarantine",
         }
 
 
