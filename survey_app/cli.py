@@ -14,6 +14,7 @@ from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
 from survey_app.cli_paper import paper_forms_command
 from survey_app.cli_report import report_command
+from survey_app.cli_retention import retention_group
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -323,6 +324,7 @@ main.add_command(forecast_command)
 main.add_command(targets_command)
 main.add_command(paper_forms_command)
 main.add_command(report_command)
+main.add_command(retention_group)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
 

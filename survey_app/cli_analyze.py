@@ -51,6 +51,21 @@ def load_instrument(ident):
         raise click.BadParameter(str(exc), param_hint="--instrument") from None
 
 
+#: The column of a console export that marks answers held in quarantine.
+QUARANTINED = "quarantined"
+
+
+def csv_columns(path):
+    """The header of a CSV (empty when it cannot be read: the reader says why later)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
 @click.command("analyze")
 @click.argument("responses", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--instrument", "instrument_id", required=True,
@@ -75,8 +90,10 @@ def load_instrument(ident):
               help="Output file (default: standard output).")
 @click.option("--template", is_flag=True,
               help="Write an empty CSV with the item columns the instrument expects.")
+@click.option("--include-quarantined", is_flag=True,
+              help="Keep the rows an export marks quarantined=1 (left out by default).")
 def analyze(responses, instrument_id, weight, strata, psu, by, population, trim_cap, lonely_psu,
-            ci, level, fmt, output, template):
+            ci, level, fmt, output, template, include_quarantined):
     """Satisfaction indices with confidence intervals for RESPONSES.csv.
 
     One row per response, one column per item code, values 1-5; an empty cell (or "na")
@@ -104,8 +121,13 @@ def analyze(responses, instrument_id, weight, strata, psu, by, population, trim_
             population_frame = read_table(population) if population else None
             cell_columns = [c for c in (population_frame.columns if population else [])
                             if c not in ("count", "Freq", "N")]
+            held = QUARANTINED if QUARANTINED in csv_columns(responses) \
+                and not include_quarantined else None
             frame = read_responses(responses, contrasts.items, (weight,),
-                                   (strata, psu, *by_columns, *cell_columns))
+                                   (strata, psu, *by_columns, *cell_columns, held))
+            if held:  # an export of the console: held answers count in no index there
+                frame = frame[frame[held].astype(str).str.strip() != "1"] \
+                    .reset_index(drop=True)
             bar.update(1)
             prepared = prepare(frame, contrasts.items, weight, strata, psu, by_columns,
                                population_frame,

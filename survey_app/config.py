@@ -50,8 +50,21 @@ class Config:
     BASE_URL = _env("BASE_URL", None)
     #: Days an invitation link stays valid.
     INVITATION_DAYS = int(_env("INVITATION_DAYS", "30"))
-    #: Submissions one client may make to one service point (Flask-Limiter syntax).
-    SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "20 per hour")
+    #: Flood guard: accepted submissions one client may make to one service point (QR and
+    #: kiosk forms together; Flask-Limiter syntax). Far above a counter's real rate: a
+    #: shared Wi-Fi puts many citizens behind one address, and suspicious answers are
+    #: quarantined instead (services/quarantine.py), never refused.
+    SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "1000 per hour")
+    #: Answers from one address at one service point that make a burst: all are held in
+    #: quarantine (left out of the indices until a manager releases them).
+    QUARANTINE_BURST = _env("QUARANTINE_BURST", "10 per 5 minutes")
+    #: Identical answer sets at one service point (any address) that are held.
+    QUARANTINE_PATTERN = _env("QUARANTINE_PATTERN", "10 per 5 minutes")
+    #: A form sent sooner than this after it was shown (seconds) is held.
+    QUARANTINE_MIN_SECONDS = float(_env("QUARANTINE_MIN_SECONDS", "5"))
+    #: Months after which `hailong retention run` removes the personal data of comments
+    #: and the optional profile answers (0: never). Stated on the privacy page.
+    RETENTION_MONTHS = int(_env("RETENTION_MONTHS", "24"))
     #: Minutes after which a kiosk's form page returns to a fresh form in Vietnamese, so
     #: that the next citizen never sees a half-filled one (at least twice the time the
     #: questionnaire takes).

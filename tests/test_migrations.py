@@ -64,3 +64,33 @@ def test_0005_drops_the_link_from_responses_to_invitations(backend, database_url
         assert str(used_at).startswith("2025-03-02 00:00:00")  # the day, not the time
         downgrade(revision="0004")
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0010_leaves_every_stored_answer_counted(backend, database_url_factory):
+    url = database_url_factory(backend, "migration10")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO unit (id, code, name_vi, kind, path, created_at) "
+                "VALUES (1, 'U', 'Xã', 'commune', '/1/', '2025-01-01')",
+                "INSERT INTO service_point (id, unit_id, code, name_vi, sector, "
+                "instrument_code, active, created_at) "
+                "VALUES (1, 1, 'Q', 'Quầy', 'land', 'sipas-counter', true, '2025-01-01')",
+                "INSERT INTO instrument (id, code, created_at) VALUES (1, 'sipas-counter', '2025-01-01')",
+                "INSERT INTO instrument_version (id, instrument_id, version, digest, definition, "
+                "created_at) VALUES (1, 1, 1, 'd', '{}', '2025-01-01')",
+                "INSERT INTO response (id, client_uuid, instrument_version_id, service_point_id, "
+                "unit_id, channel, verified, locale, submitted_at, weight) "
+                "VALUES (1, '6f1c2b9e-0a4d-4c1e-9b7a-3d2f1e0c9b8a', 1, 1, 1, 'qr', false, 'vi', "
+                "'2025-03-02 10:11:12', 1)",
+            ):
+                conn.execute(sa.text(statement))
+        upgrade(revision="0010")
+        with db.engine.connect() as conn:
+            held = conn.execute(sa.text("SELECT quarantined, quarantine_reason FROM response")).one()
+        assert not held[0] and held[1] is None
+        downgrade(revision="0006")
+        db.engine.dispose()

@@ -13,6 +13,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     instruments,
     keys,
     paper,
+    quarantine,
     responses,
     results,
     targets,

@@ -12,6 +12,7 @@ from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
 from survey_app.labels import estimate_name, reader_lang
 from survey_app.models import Unit
+from survey_app.services import quarantine
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     breakdown_names,
@@ -73,7 +74,8 @@ def show_unit_results(unit_id):
         trend = trend_band([(d.key[0], d.get(root).estimate, d.get(root).ci_low,
                              d.get(root).ci_high) for d in results.trend],
                            _("Quarterly trend") if trend_by == "quarter" else _("Monthly trend"))
-    return render_template("admin/results.html", unit=unit, codes=codes, code=code,
+    held = quarantine.counts(unit, period.start, period.end)
+    return render_template("admin/results.html", unit=unit, codes=codes, code=code, held=held,
                            period=period, by=by, results=results, bars=bars, trend=trend,
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,

@@ -153,9 +153,12 @@ def change_password():
 @manager_required
 def list_audit():
     entries = db.session.execute(
-        sa.select(AuditLog, User.username).join(User, User.id == AuditLog.user_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(Unit.path.startswith(current_user.unit.path))
+        sa.select(AuditLog, User.username).outerjoin(User, User.id == AuditLog.user_id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        # the scheduled jobs' entries (retention) have no user: administrators see them
+        .where(sa.or_(Unit.path.startswith(current_user.unit.path),
+                      sa.and_(AuditLog.user_id.is_(None),
+                              sa.true() if current_user.role == Role.ADMIN else sa.false())))
         .order_by(AuditLog.at.desc()).limit(300)
     ).all()
     return render_template("admin/audit.html", entries=entries)

@@ -25,12 +25,17 @@ class Response(Base):
     ``verified`` is true only for answers through a one-use dossier invitation; nothing
     links the response to that invitation (whose dossier code could name the citizen).
     ``stratum``, ``psu`` and ``weight`` are the design fields used by ``analysis``.
+    ``quarantined`` answers are stored but left out of every index until a manager
+    releases them (``services/quarantine.py``); ``source_hash`` (a keyed hash of the
+    address whose key changes daily, cleared by ``hailong retention run``) and
+    ``answer_digest`` let bursts and identical answers be counted without keeping either.
     """
 
     __tablename__ = "response"
     __table_args__ = (
         sa.Index("ix_response_unit_submitted", "unit_id", "submitted_at"),
         sa.Index("ix_response_service_point_submitted", "service_point_id", "submitted_at"),
+        sa.Index("ix_response_quarantined_unit", "quarantined", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +54,13 @@ class Response(Base):
     stratum: Mapped[str | None] = mapped_column(sa.String(60))
     psu: Mapped[str | None] = mapped_column(sa.String(60))
     weight: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    quarantined: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Why it was held ("burst", "pattern", "speed", comma-separated); kept after a decision.
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    #: When a manager released or rejected it (None: never flagged, or still waiting).
+    quarantine_reviewed_at: Mapped[datetime | None]
+    source_hash: Mapped[str | None] = mapped_column(sa.String(20))
+    answer_digest: Mapped[str | None] = mapped_column(sa.String(16))
 
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
@@ -94,5 +106,7 @@ class Comment(Base):
     status: Mapped[CommentStatus] = mapped_column(
         str_enum(CommentStatus), default=CommentStatus.NEW
     )
+    #: When ``hailong retention run`` removed its personal data (None: not yet).
+    redacted_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="comment")

@@ -3,4 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from survey_app.public import kiosk_offline, results, views  # noqa: E402,F401  (routes register on import)
+from survey_app.public import (  # noqa: E402,F401  (routes register on import)
+    kiosk_offline,
+    privacy,
+    results,
+    views,
+)

@@ -14,10 +14,12 @@ itself never appears in a URL, and so never in an access log.
 import re
 import secrets
 import uuid
+from datetime import UTC, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from survey_app.models import base
 from survey_app.services.hashing import keyed_hash
 
 FORM_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,40}")
@@ -27,9 +29,13 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hailong-survey-form")
 
 
-def issue(client_uuid, point_id):
-    """The token for a form with ``client_uuid`` at service point ``point_id``."""
-    return _serializer().dumps([str(client_uuid), int(point_id)])
+def issue(client_uuid, point_id, rendered_at=None):
+    """The token for a form with ``client_uuid`` at service point ``point_id``, first shown
+    at ``rendered_at`` (UTC; default now). A form shown again (another language, answers
+    to fix) keeps its first time, so the quarantine's speed rule measures the citizen."""
+    rendered_at = rendered_at or base.utcnow()
+    return _serializer().dumps([str(client_uuid), int(point_id),
+                                round(rendered_at.replace(tzinfo=UTC).timestamp(), 3)])
 
 
 def is_valid(token, client_uuid, point_id):
@@ -40,7 +46,23 @@ def is_valid(token, client_uuid, point_id):
         signed = _serializer().loads(token, max_age=current_app.config["WTF_CSRF_TIME_LIMIT"])
     except BadSignature:  # also SignatureExpired
         return False
-    return signed == [str(client_uuid), int(point_id)]
+    return isinstance(signed, list) and signed[:2] == [str(client_uuid), int(point_id)]
+
+
+def rendered_at(token, client_uuid, point_id):
+    """When the form of a genuine ``token`` for this UUID and point was first shown (UTC,
+    naive), even if the token has expired; None otherwise."""
+    if not isinstance(token, str) or not token or point_id is None:
+        return None
+    try:
+        signed = _serializer().loads(token)  # no max_age: an old form is no speed problem
+    except BadSignature:
+        return None
+    if not (isinstance(signed, list) and len(signed) == 3
+            and signed[:2] == [str(client_uuid), int(point_id)]
+            and isinstance(signed[2], int | float)):
+        return None
+    return datetime.fromtimestamp(signed[2], UTC).replace(tzinfo=None)
 
 
 def new_form_id():

@@ -77,8 +77,15 @@ class SurveyForm(FlaskForm):
         return getattr(self, "token_failed", False)
 
     def fresh_token(self):
-        """A token for this form's UUID, to render (a stale one is replaced, answers kept)."""
-        return form_token.issue(self.client_uuid.data, self.point_id)
+        """A token for this form's UUID, to render (a stale one is replaced, answers kept);
+        a form shown again keeps the time it was first shown."""
+        return form_token.issue(self.client_uuid.data, self.point_id, self.rendered_at)
+
+    @property
+    def rendered_at(self):
+        """When this form was first shown, from the posted token (None on a first GET)."""
+        return form_token.rendered_at(self.csrf_token.data, self.client_uuid.data,
+                                      self.point_id)
 
     def problems(self):
         """``(field, first message)`` of every question with an error, in form order."""

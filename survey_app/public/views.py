@@ -26,6 +26,7 @@ from survey_app.public import bp, form_token, kiosk_offline
 from survey_app.public.forms import make_survey_form
 from survey_app.services import instrument_store, invite, org
 from survey_app.services.hashing import client_key
+from survey_app.services.quarantine import Signals
 from survey_app.services.submit import InvitationUsed, find_by_uuid, parse_uuid, submit_response
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -57,8 +58,10 @@ def only_accepted(response):
     return response.status_code == 302
 
 
-# One budget per device and service point: the QR form and the kiosk form of a point
-# (same token) draw on it together, so the kiosk route is no way round the limit.
+# A flood guard only (far above a counter's real rate; suspicious answers are stored and
+# quarantined, never refused): one budget per device and service point, which the QR form
+# and the kiosk form of a point (same token) draw on together, so the kiosk route is no
+# way round it.
 submit_limit = limiter.shared_limit(
     lambda: current_app.config["SUBMIT_RATE_LIMIT"], scope="survey-submit",
     key_func=per_client_and_point, methods=["POST"], deduct_when=only_accepted)
@@ -134,7 +137,8 @@ def run_survey(point, channel, thanks_url, invitation=None, client_uuid=None):
         try:
             submit_response(point, version_id, instrument, form.raw_answers(),
                             client_uuid=parse_uuid(form.client_uuid.data), channel=channel,
-                            locale=lang, invitation=invitation)
+                            locale=lang, invitation=invitation,
+                            signals=Signals(client_key(), form.rendered_at))
         except InvitationUsed:
             db.session.rollback()
             return used_invitation_page()

@@ -47,7 +47,8 @@ def stream_rows(scope, version_ids, start, end):
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
-        .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids))
+        .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
+               Response.quarantined.is_(False))  # held answers count in no index
         .order_by(Response.id)
     )
     if start is not None:
@@ -59,7 +60,8 @@ def stream_rows(scope, version_ids, start, end):
 
 def load_scope(scope, instrument_code, start: datetime | None = None,
                end: datetime | None = None, lang: str | None = None):
-    """Every response to ``instrument_code`` (all versions) in the subtree of ``scope``.
+    """Every counted response to ``instrument_code`` (all versions) in the subtree of
+    ``scope``: answers held in quarantine are left out.
 
     The estimates of its analysis are named in ``lang`` (default: the reader's language,
     or the one forced around a report)."""

@@ -30,6 +30,9 @@ FIXED = [
     ("weight", "Trọng số", "Weight", "", ""),
     ("stratum", "Tầng", "Stratum", "", ""),
     ("psu", "Đơn vị mẫu bậc 1", "Primary sampling unit (PSU)", "", ""),
+    ("quarantined", "Bị giữ lại (nghi gửi hàng loạt), không tính vào chỉ số",
+     "Held in quarantine (suspected stuffing), left out of the indices",
+     "1=có; 0=không", "1=yes; 0=no"),
 ]
 #: The columns after the items.
 TRAILING = [

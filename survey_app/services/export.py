@@ -7,6 +7,8 @@ responses never sit in memory. See docs/exports.md for the columns and codes:
   and XLSX, the user-missing value -1 in SPSS and the extended missing value ``.a`` in
   Stata, each labelled "Không áp dụng";
 - ``submitted_at`` is a date-time (UTC) in XLSX, SPSS and Stata, ISO text in CSV;
+- every stored response is exported, with ``quarantined`` (1: held out of the indices,
+  services/quarantine.py) so that an analysis can leave it out as the console does;
 - the comment is exported with its moderation status; e-mail addresses, phone and ID
   numbers are always masked in exports, whether or not a moderator masked them.
 """
@@ -55,7 +57,8 @@ def rows_query(scope_path, instrument, start=None, end=None):
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
                   ServicePoint.sector, Response.channel, Response.verified,
                   Response.respondent_type, Response.sex, Response.age_band, Response.weight,
-                  Response.stratum, Response.psu, sa.func.max(Comment.text),
+                  Response.stratum, Response.psu, Response.quarantined,
+                  sa.func.max(Comment.text),
                   sa.func.max(Comment.status), *pivot)
         .join(Answer, Answer.response_id == Response.id)
         .join(Unit, Unit.id == Response.unit_id)
@@ -93,9 +96,10 @@ def iter_rows(connection, scope_path, instrument, start=None, end=None):
 
 def _typed(record):
     (number, submitted, unit, point, sector, channel, verified, respondent_type, sex,
-     age_band, weight, stratum, psu, comment, status, *answers) = record
+     age_band, weight, stratum, psu, quarantined, comment, status, *answers) = record
     return [number, submitted.replace(microsecond=0), unit, point, _text(sector),
             _text(channel), int(verified), respondent_type, sex, age_band, weight, stratum, psu,
+            int(quarantined),
             *(NOT_APPLICABLE if a == _NA_IN_SQL else a for a in answers),
             mask_personal(comment) if comment else None, _text(status)]
 

@@ -95,7 +95,8 @@ def negative_responses(scope, limit=50):
                                               Answer.item_code.in_(scored_item_codes()))
     responses = db.session.scalars(
         sa.select(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(scope.path), Response.id.in_(low))
+        .where(Unit.path.startswith(scope.path), Response.id.in_(low),
+               Response.quarantined.is_(False))
         .options(selectinload(Response.answers), selectinload(Response.instrument_version),
                  selectinload(Response.service_point).selectinload(ServicePoint.unit))
         .order_by(Response.submitted_at.desc()).limit(limit)

@@ -21,6 +21,7 @@ from instruments.answers import clean_answers
 from survey_app.extensions import db
 from survey_app.models import Answer, Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
+from survey_app.services import quarantine
 
 RESPONSE = Response.__table__
 ANSWER = Answer.__table__
@@ -114,12 +115,15 @@ def use_invitation(invitation):
 
 
 def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=Channel.QR,
-                    locale="vi", invitation=None, submitted_at=None, allow_missing=False):
+                    locale="vi", invitation=None, submitted_at=None, allow_missing=False,
+                    signals=None):
     """Validate ``raw`` and store it once; the caller commits.
 
     ``submitted_at`` dates an answer given earlier (a paper form: the day it was filled
     in). ``allow_missing`` accepts a required question left unanswered: a paper form
     cannot insist, and its blank is the citizen's, not a typist's (see services.paper).
+    ``signals`` (``quarantine.Signals``, from the citizens' web forms) screens the answer:
+    a suspicious one is stored and held in quarantine, never refused.
 
     Raises
     ------
@@ -137,9 +141,12 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
         raise SubmissionInvalid(cleaned.errors)
     row = response_row(point, version_id, cleaned, client_uuid=client_uuid, channel=channel,
                        locale=locale, invitation=invitation, submitted_at=submitted_at)
+    reasons = quarantine.screen(row, cleaned, signals) if signals is not None else []
     new_id = insert_once(row)
     if new_id is None:  # this client UUID was stored before: a double tap or a retry
         return Submitted(find_by_uuid(client_uuid), duplicate=True)
+    if reasons:
+        quarantine.hold_earlier(row, reasons)
     if invitation is not None and not use_invitation(invitation):
         raise InvitationUsed()
     write_answers(new_id, cleaned)

@@ -72,6 +72,9 @@ ROUTES = [
     ("admin.delete_comment_theme", "POST", "theme", MANAGERS, {}),
     ("admin.list_responses", "GET", "unit", None, None),
     ("admin.show_crosstab", "GET", "unit", None, None),
+    ("admin.list_quarantine", "GET", "unit", MANAGERS, None),
+    ("admin.decide_quarantine", "POST", "unit", MANAGERS,
+     {"action": "release", "response": "1"}),
 ]
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
@@ -131,6 +134,8 @@ def url(endpoint, target, things):
         "admin.delete_comment_theme": "/admin/comment-themes/{}/delete",
         "admin.list_responses": "/admin/units/{}/responses",
         "admin.show_crosstab": "/admin/units/{}/crosstab",
+        "admin.list_quarantine": "/admin/units/{}/quarantine",
+        "admin.decide_quarantine": "/admin/units/{}/quarantine",
     }[endpoint].format(ids[target])
 
 

@@ -59,6 +59,7 @@ def console_pages(app):
             "admin.edit_comment_theme": f"/admin/comment-themes/{theme.id}/edit",
             "admin.list_responses": f"/admin/units/{city.id}/responses",
             "admin.show_crosstab": f"/admin/units/{city.id}/crosstab?rows=sector&cols=sex",
+            "admin.list_quarantine": f"/admin/units/{city.id}/quarantine",
         }
 
 
