@@ -8,11 +8,11 @@ from flask_login import login_required
 from analysis.publication import enough_data
 from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
-from survey_app.charts import index_bars, trend_band
+from survey_app.charts import caterpillar, index_bars, trend_band
 from survey_app.extensions import db
 from survey_app.labels import estimate_name, reader_lang
 from survey_app.models import Unit
-from survey_app.services import quarantine
+from survey_app.services import dashboard, quarantine
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     breakdown_names,
@@ -64,8 +64,24 @@ def show_unit_results(unit_id):
     lang = reader_lang()
     results = unit_results(unit, code, period, by, trend_window(period, trend_by),
                            trend_by, lang) if code else None
-    bars = trend = None
+    bars = trend = chart = None
     comparisons = period_comparisons(unit, code, period) if code else []
+    ranked_by, ranked, target, rate = None, [], None, None
+    if results and results.overall:
+        ranked_by = dashboard.rank_by(unit, by)
+        ranked_results = results if ranked_by == by else \
+            unit_results(unit, code, period, ranked_by, None, trend_by, lang)
+        ranked = dashboard.ranking(ranked_results, breakdown_names(
+            unit, ranked_by, [d.key[0] for d in ranked_results.breakdown], lang))
+        if len(ranked) > 1:
+            chart = caterpillar(
+                [(r.name, r.estimate, r.ci_low, r.ci_high, r.publishable,
+                  f"{r.rank} ({r.rank_low}–{r.rank_high})" if r.rank else "–")
+                 for r in ranked], _("Ranking with %(level)s%% confidence intervals", level=95))
+        else:
+            ranked = []
+        target = dashboard.headline_target(unit, code)
+        rate = dashboard.response_rate(unit, period)
     if results and results.overall:
         bars = index_bars([(estimate_name(e), e.estimate, e.ci_low, e.ci_high, enough_data(e))
                            for e in ordered(results.overall) if e.level != "respondent"],
@@ -79,7 +95,8 @@ def show_unit_results(unit_id):
                            period=period, by=by, results=results, bars=bars, trend=trend,
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
-                           comparisons=comparisons, trend_by=trend_by,
+                           comparisons=comparisons, trend_by=trend_by, caterpillar=chart,
+                           ranking=ranked, ranked_by=ranked_by, target=target, rate=rate,
                            key_names=breakdown_names(unit, by, [d.key[0] for d in
                                                                 results.breakdown], lang)
                            if results and by else {},

@@ -27,9 +27,9 @@ RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
 
 @pytest.fixture
-def commented(ctx, make_service_point):
+def commented(ctx, monkeypatch, make_service_point):
     """A commune whose counter received the 222 test comments over March–May 2026."""
-    ctx.config["TODAY"] = date(2026, 6, 10)
+    monkeypatch.setitem(ctx.config, "TODAY", date(2026, 6, 10))
     point = make_service_point()
     version = instrument_store.latest_version("sipas-counter")
     for i, row in enumerate(ROWS):

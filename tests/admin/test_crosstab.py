@@ -14,10 +14,10 @@ RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
 
 @pytest.fixture
-def profiled(ctx, make_service_point, make_unit):
+def profiled(ctx, monkeypatch, make_service_point, make_unit):
     """March 2026 at one commune: 80 women (all satisfied), 40 men (half dissatisfied),
     10 who did not say; ages alternate under 30 / 60+."""
-    ctx.config["TODAY"] = date(2026, 5, 10)
+    monkeypatch.setitem(ctx.config, "TODAY", date(2026, 5, 10))
     commune = make_unit(code="XB")
     point = make_service_point(unit=commune, code="Q1", sector="land")
     version = instrument_store.latest_version("sipas-counter")

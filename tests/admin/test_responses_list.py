@@ -24,10 +24,10 @@ RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
 
 @pytest.fixture
-def answered(ctx, make_service_point, make_unit):
+def answered(ctx, monkeypatch, make_service_point, make_unit):
     """Two counters of one commune: 60 answers in March 2026 (every 3rd dissatisfied with
     staff, every 10th by kiosk), 5 in April; two comments, one abusive."""
-    ctx.config["TODAY"] = date(2026, 5, 10)
+    monkeypatch.setitem(ctx.config, "TODAY", date(2026, 5, 10))
     commune = make_unit(code="XA")
     first = make_service_point(unit=commune, code="Q1")
     second = make_service_point(unit=commune, code="Q2")
