@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
+from survey_app.models.dossier import DossierCount
 from survey_app.models.feedback import CaseStatus, FeedbackCase
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
@@ -9,6 +10,7 @@ from survey_app.models.response import Answer, Channel, Comment, CommentStatus, 
 
 __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
+    "DossierCount",
     "FeedbackCase",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",

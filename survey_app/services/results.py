@@ -129,7 +129,7 @@ def period_comparisons(unit, instrument_code, period):
     data = load_scope(unit, instrument_code, start, period.end)
     if not len(data.weights):
         return []
-    times = data.submitted
+    times = data.local_time  # periods are Vietnam's months
     labels = np.full(len(times), "other", dtype=object)
     for p in [*others, period]:  # the current period wins where they overlap
         inside = (times >= np.datetime64(p.start)) & (times < np.datetime64(p.end))
