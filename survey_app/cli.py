@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 import instruments
 from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
+from survey_app.cli_dossiers import import_group
 from survey_app.cli_forecast import forecast_command, targets_command
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
@@ -342,6 +343,7 @@ def check_config():
 
 
 main.add_command(analyze)
+main.add_command(import_group)
 main.add_command(forecast_command)
 main.add_command(targets_command)
 instruments_group.add_command(export_xlsform_command)

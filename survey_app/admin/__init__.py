@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
+    dossiers,
     exports,
     feedback,
     insights,

@@ -20,7 +20,9 @@ from survey_app.services.results import (
     period_comparisons,
     root_code,
     unit_results,
+    weighting_text,
 )
+from survey_app.services.dossiers import response_rates
 
 BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified")
 
@@ -75,6 +77,8 @@ def show_unit_results(unit_id):
                            breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS],
                            problem=problem, enough_data=enough_data, ordered=ordered,
                            comparisons=comparisons, trend_by=trend_by,
+                           weighting=weighting_text(results.weighting) if results else "",
+                           rates=response_rates(unit, period.start, period.end),
                            key_names=breakdown_names(unit, by, [d.key[0] for d in
                                                                 results.breakdown], lang)
                            if results and by else {},
