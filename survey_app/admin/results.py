@@ -12,6 +12,7 @@ from survey_app.charts import index_bars, trend_band
 from survey_app.extensions import db
 from survey_app.labels import estimate_name, reader_lang
 from survey_app.models import Unit
+from survey_app.services.dossiers import response_rates
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     breakdown_names,
@@ -22,7 +23,6 @@ from survey_app.services.results import (
     unit_results,
     weighting_text,
 )
-from survey_app.services.dossiers import response_rates
 
 BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified")
 
