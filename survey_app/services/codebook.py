@@ -27,9 +27,16 @@ FIXED = [
      _profile("respondent_type", "en")),
     ("sex", "Giới tính", "Sex", _profile("sex", "vi"), _profile("sex", "en")),
     ("age_band", "Nhóm tuổi", "Age band", _profile("age_band", "vi"), _profile("age_band", "en")),
-    ("weight", "Trọng số", "Weight", "", ""),
-    ("stratum", "Tầng", "Stratum", "", ""),
-    ("psu", "Đơn vị mẫu bậc 1", "Primary sampling unit (PSU)", "", ""),
+    ("stratum", "Tầng: quầy, điểm phục vụ (đơn vị/quầy)",
+     "Stratum: the service point (unit/point)", "", ""),
+    ("psu", "Đơn vị mẫu bậc 1: quầy x ngày (giờ Việt Nam)",
+     "Primary sampling unit: service point x day (Vietnam time)", "", ""),
+    ("cell", "Ô hậu phân tầng: quầy x tháng (giờ Việt Nam)",
+     "Post-stratification cell: service point x month (Vietnam time)", "", ""),
+    ("cell_population", "Số hồ sơ đã trả kết quả của ô (không có số hồ sơ: số phiếu của ô)",
+     "Dossiers returned in the cell (without a count: the cell's responses)", "", ""),
+    ("weight", "Trọng số = cell_population / số phiếu của ô (1 khi không có số hồ sơ)",
+     "Weight = cell_population / responses in the cell (1 without a dossier count)", "", ""),
 ]
 #: The columns after the items.
 TRAILING = [

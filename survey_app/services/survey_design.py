@@ -76,13 +76,14 @@ class Weighting:
                 "cells": self.cells, "unweighted_cells": self.unweighted_cells}
 
 
-def psu_days(point_ids, version_ids):
+def psu_days(point_ids, version_ids, session=None):
     """{(point id, 'YYYY-MM-DD'): responses} over all time: every PSU of the design."""
     if not point_ids:
         return {}
+    session = session or db.session
     day = local_day_sql(Response.submitted_at)
     answered = sa.exists().where(Answer.response_id == Response.id)
-    rows = db.session.execute(
+    rows = session.execute(
         sa.select(Response.service_point_id, day, sa.func.count())
         .where(Response.service_point_id.in_(point_ids),
                Response.instrument_version_id.in_(version_ids), answered)
@@ -90,13 +91,13 @@ def psu_days(point_ids, version_ids):
     return {(point, str(d)[:10]): int(n) for point, d, n in rows}
 
 
-def dossier_totals(point_ids):
+def dossier_totals(point_ids, session=None):
     """{(point id, first day of month): dossiers}. A point's month is its row without a
     procedure when there is one, else the sum of its procedures' rows."""
     if not point_ids:
         return {}
     whole, parts = {}, {}
-    for point, month, procedure, count in db.session.execute(
+    for point, month, procedure, count in (session or db.session).execute(
             sa.select(DossierCount.service_point_id, DossierCount.month,
                       DossierCount.procedure_code, DossierCount.count)
             .where(DossierCount.service_point_id.in_(point_ids))):
@@ -128,16 +129,16 @@ class Cells:
         return known / n if known and n else 1.0
 
 
-def cells_for(point_ids, version_ids):
+def cells_for(point_ids, version_ids, session=None):
     """One grouped query for the PSUs and cell sizes, one for the dossier counts."""
     point_ids = sorted(set(int(p) for p in point_ids))
-    days = psu_days(point_ids, version_ids)
+    days = psu_days(point_ids, version_ids, session)
     psu_count, responses = {}, {}
     for (point, day), n in days.items():
         psu_count[point] = psu_count.get(point, 0) + 1
         month = date(int(day[:4]), int(day[5:7]), 1)
         responses[(point, month)] = responses.get((point, month), 0) + n
-    return Cells(psu_count, responses, dossier_totals(point_ids))
+    return Cells(psu_count, responses, dossier_totals(point_ids, session))
 
 
 @dataclass(frozen=True, eq=False)
