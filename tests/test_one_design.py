@@ -204,3 +204,12 @@ def test_response_rates_of_invitations(client, demo, unit_key):
     mine = [r for r in rates if r["service_point"] == point.code]
     assert sum(r["issued"] for r in mine) == 4 and all(r["answered"] == 0 for r in mine)
     assert Unit  # imported for the fixture's types
+
+
+def test_public_page_and_json_say_the_weighting(client, demo):
+    html = client.get("/p/X-LONGTHANH").data.decode()
+    assert "Không trọng số: không có số hồ sơ của 1 trên 1 quầy" in html
+    assert "Weighted to" in client.get("/p/P-ANHOA?lang=en").data.decode()
+    data = client.get("/p/P-ANHOA.json?lang=vi").get_json()
+    counter = next(r for r in data["results"] if r["instrument"] == "sipas-counter")
+    assert counter["weighting"].startswith("Gia trọng theo")

@@ -83,6 +83,8 @@ def check_rows(records, scope):
             value = record.get(column)
             if isinstance(value, str) and cells.has_control_characters(value):
                 problems.append(RowProblem(number, column, "control_characters"))
+            elif column != "count" and value is not None and not isinstance(value, str):
+                problems.append(RowProblem(number, column, "not_text"))
         if problems and problems[-1].row == number:
             continue
         unit = str(record.get("unit") or "").strip()
@@ -181,6 +183,7 @@ def problem_message(problem):
         "bad_count": _("'%(value)s' is not a whole number of dossiers from 0 to 10,000,000",
                        value=problem.value),
         "too_long": _("longer than 40 characters"),
+        "not_text": _("must be text"),
         "duplicate": _("%(value)s is given twice", value=problem.value),
         "no_rows": _("the file has no rows"),
         "missing_columns": _("missing column(s): %(value)s", value=problem.value),
