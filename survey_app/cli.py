@@ -11,7 +11,6 @@ from werkzeug.security import generate_password_hash
 import instruments
 from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
-from survey_app.cli_dossiers import import_group
 from survey_app.cli_forecast import forecast_command, targets_command
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
@@ -290,7 +289,8 @@ def report_command(unit_code, period, fmt, output, lang):
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["units", "service-points", "procedures"]))
+@click.argument("kind", type=click.Choice(["units", "service-points", "procedures",
+                                           "dossier-counts"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @with_appcontext
@@ -299,9 +299,16 @@ def import_command(kind, path, dry_run):
 
     Nothing is written unless every row is valid; problems are listed as row, column, problem.
     A unit row with valid_to and successor_code is retired into its successor (2025 reform).
+    dossier-counts: unit, service_point, month (2026-03), count[, procedure]; a month sent
+    again replaces the stored one.
     """
     from survey_app.services.org_import import IMPORTERS
 
+    if kind == "dossier-counts":
+        from survey_app.cli_dossiers import import_dossier_counts
+
+        import_dossier_counts(path, dry_run)
+        return
     try:
         report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
@@ -343,7 +350,6 @@ def check_config():
 
 
 main.add_command(analyze)
-main.add_command(import_group)
 main.add_command(forecast_command)
 main.add_command(targets_command)
 instruments_group.add_command(export_xlsform_command)

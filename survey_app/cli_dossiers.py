@@ -1,20 +1,10 @@
-"""``hailong import dossier-counts FILE [--dry-run]``: dossiers returned per point and month."""
-from pathlib import Path
+"""``hailong import dossier-counts FILE [--dry-run]``: dossiers returned per point and month
+(called by ``hailong import``)."""
 from types import SimpleNamespace
 
 import click
-from flask.cli import with_appcontext
 
 
-@click.group("import")
-def import_group():
-    """Import data from files (dossier counts)."""
-
-
-@import_group.command("dossier-counts")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row; store nothing.")
-@with_appcontext
 def import_dossier_counts(path, dry_run):
     """Dossiers returned per service point and month, from a CSV with the columns
     unit, service_point, month (2026-03), count and optionally procedure.
