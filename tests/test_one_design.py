@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import AuditLog, DossierCount, Unit
+from survey_app.models import AuditLog, DossierCount
 from survey_app.services import api_keys
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months
@@ -192,7 +192,7 @@ def test_cli_import_dry_run_and_store(app, demo, tmp_path):
     assert bad.exit_code != 0 and "Row 2, column month" in bad.output
 
 
-def test_response_rates_of_invitations(client, demo, unit_key):
+def test_response_rates_of_invitations(client, demo, unit_key, login, make_user):
     from survey_app.services import invite
 
     point = demo["P-ANHOA"].service_points[0]
@@ -203,7 +203,10 @@ def test_response_rates_of_invitations(client, demo, unit_key):
         "response_rates"]
     mine = [r for r in rates if r["service_point"] == point.code]
     assert sum(r["issued"] for r in mine) == 4 and all(r["answered"] == 0 for r in mine)
-    assert Unit  # imported for the fixture's types
+    assert all(r["rate"] == 0 for r in mine)
+    login(make_user(unit=demo["TPD"]))
+    html = client.get(f"/admin/units/{demo['P-ANHOA'].id}/results").data.decode()
+    assert "Tỷ lệ trả lời lời mời" in html and f"P-ANHOA/{point.code}" in html
 
 
 def test_public_page_and_json_say_the_weighting(client, demo):
