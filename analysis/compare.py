@@ -43,10 +43,22 @@ def compare(analysis, code, a, b):
     variance = variance_of_totals(analysis.design, totals[present], present,
                                   np.zeros(len(present), dtype=np.int64), 1)[0, 0]
     se = float(np.sqrt(variance))
-    t = stats.t.ppf(1 - (1 - analysis.level) / 2, analysis.design.df)
-    p_value = float(2 * stats.t.sf(abs(difference) / se, analysis.design.df)) if se > 0 else None
+    df = pair_df(analysis, da, db)
+    t = stats.t.ppf(1 - (1 - analysis.level) / 2, df)
+    p_value = float(2 * stats.t.sf(abs(difference) / se, df)) if se > 0 else None
     return Comparison(code, tuple(a), tuple(b), float(difference), se,
                       float(difference - t * se), float(difference + t * se), p_value)
+
+
+def pair_df(analysis, da, db):
+    """Degrees of freedom of two domains together: the PSUs either occupies minus their
+    strata (as ``degf`` of the union's subset); the design's when not recorded."""
+    if analysis.domain_psus is None:
+        return analysis.design.df
+    pairs = analysis.domain_psus
+    psus = np.unique(pairs[np.isin(pairs[:, 0], (da, db)), 1])
+    strata = np.unique(analysis.design.psu_stratum[psus])
+    return max(len(psus) - len(strata), 1)
 
 
 def adjust(comparisons, method="holm"):

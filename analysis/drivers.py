@@ -205,7 +205,8 @@ def what_if(analysis, key, factor, target, total=None, level=0.95):
     variance = variance_of_totals(analysis.design, totals[present], present,
                                   np.zeros(len(present), dtype=np.int64), 1)[0, 0]
     se = float(np.sqrt(variance))
-    t = stats.t.ppf(1 - (1 - level) / 2, analysis.design.df)
+    df = total_estimate.df if total_estimate.df is not None else analysis.design.df
+    t = stats.t.ppf(1 - (1 - level) / 2, df)
     value = total_estimate.estimate + change
     return WhatIf(factor, float(target), total_estimate.estimate, float(value), se,
                   float(value - t * se), float(value + t * se))

@@ -35,6 +35,7 @@ class Analysis:
     psu_domain: np.ndarray   # (C,)
     ci: CIMethod
     level: float
+    domain_psus: np.ndarray = None  # (P, 2) distinct (domain, PSU) pairs of the members
 
 
 def check_answers(answers, items):
@@ -167,15 +168,31 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         srs_squares += group_sum(row_domain[part], n_domains, z)
     psu_ids, psu_domain = combos % n_psu, combos // n_psu
     variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
+    members = np.unique(domain * n_psu + design.psu)
+    domain_psus = np.column_stack([members // n_psu, members % n_psu])
+    df = domain_df(design, domain_psus, n_domains)
     # deff: against the same values as a simple random sample (each row its own PSU)
     srs_variance = n / (n - 1) * (srs_squares - srs_sums ** 2 / n) if n > 1 else srs_squares
     return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
                     coefficients, pattern_of, ci, level,
-                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain))
+                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain), df,
+                    domain_psus)
+
+
+def domain_df(design, domain_psus, n_domains):
+    """Degrees of freedom of each domain: PSUs with a member of the domain minus the
+    strata they lie in (R ``degf(subset(design, domain))``; METHODOLOGY.md §2), at least 1.
+
+    ``domain_psus``: the distinct (domain, PSU) pairs of the domain's members."""
+    domains, psus = domain_psus[:, 0], domain_psus[:, 1]
+    n_psus = np.bincount(domains, minlength=n_domains)
+    strata = np.unique(domains * design.psu_count.shape[0] + design.psu_stratum[psus])
+    n_strata = np.bincount(strata // design.psu_count.shape[0], minlength=n_domains)
+    return np.maximum(n_psus - n_strata, 1)
 
 
 def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, coefficients,
-             pattern_of, ci, level, totals):
+             pattern_of, ci, level, totals, df, domain_psus):
     """Turn the arrays into frozen results (the only per-domain loop: building objects)."""
     m = len(contrasts.codes)
     sat = list(range(m)) + [2 * m]
@@ -184,7 +201,8 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
         n_eff = counts["sw"] ** 2 / counts["sw2"]
         deff = variance[:, sat] / srs_variance[:, sat]
     n_eff = np.nan_to_num(n_eff)
-    low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff, design.df, level, ci)
+    low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff,
+                          np.asarray(df, dtype=float)[:, None], level, ci)
     codes = (*contrasts.codes, "all_satisfied")
     levels = (*contrasts.levels, "respondent")
     names = (*contrasts.names, "all items satisfied")
@@ -217,8 +235,9 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
                 max_points=maxima[r],
                 reason=None if defined else ("no respondents in this domain"
                                              if counts["n"][d] == 0 else "no valid answers"),
+                df=int(df[d]),
             ))
         domains.append(DomainResult(tuple(key), int(counts["n"][d]), tuple(rows)))
     psu_totals, psu_ids, psu_domain = totals
     return Analysis(tuple(domains), design, codes, estimate[:, sat], psu_totals, psu_ids,
-                    psu_domain, CIMethod(ci), level)
+                    psu_domain, CIMethod(ci), level, domain_psus)

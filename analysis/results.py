@@ -28,6 +28,7 @@ class IndexEstimate:
     points: float | None = None
     max_points: float | None = None
     reason: str | None = None
+    df: int | None = None      # the domain's degrees of freedom (PSUs - strata it occupies)
 
     @property
     def score_100(self):

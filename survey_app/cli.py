@@ -267,7 +267,8 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["units", "service-points", "procedures"]))
+@click.argument("kind", type=click.Choice(["units", "service-points", "procedures",
+                                           "dossier-counts"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @with_appcontext
@@ -276,9 +277,16 @@ def import_command(kind, path, dry_run):
 
     Nothing is written unless every row is valid; problems are listed as row, column, problem.
     A unit row with valid_to and successor_code is retired into its successor (2025 reform).
+    dossier-counts: unit, service_point, month (2026-03), count[, procedure]; a month sent
+    again replaces the stored one.
     """
     from survey_app.services.org_import import IMPORTERS
 
+    if kind == "dossier-counts":
+        from survey_app.cli_dossiers import import_dossier_counts
+
+        import_dossier_counts(path, dry_run)
+        return
     try:
         report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:

@@ -175,15 +175,16 @@ def test_a_download_stopped_half_way_gives_its_connection_back(ctx, make_user, d
 def test_text_never_becomes_a_formula_in_csv_or_xlsx(client, login, make_user, demo):
     first = db.session.scalars(sa.select(Response).join(Response.service_point).where(
         sa.text("service_point.instrument_code = 'sipas-counter'")).order_by(Response.id)).first()
-    first.psu, first.stratum = '=HYPERLINK("http://evil.example/","x")', "@SUM(1+1)"
+    first.service_point.code = '=HYPERLINK("http://evil.example/","x")'
+    first.respondent_type = "@SUM(1+1)"
     db.session.commit()
     login(make_user(role=Role.ANALYST, unit=demo))
     base = f"/admin/units/{demo.id}/export?instrument=sipas-counter"
     rows = list(csv.DictReader(io.StringIO(client.get(base).get_data(as_text=True))))
     row = next(r for r in rows if r["response"] == str(first.id))
-    assert row["psu"] == '\'=HYPERLINK("http://evil.example/","x")'
-    assert row["stratum"] == "'@SUM(1+1)"
-    assert row["weight"] == "1.0"  # numbers untouched
+    assert row["service_point"] == '\'=HYPERLINK("http://evil.example/","x")'
+    assert row["respondent_type"] == "'@SUM(1+1)"
+    assert float(row["weight"]) >= 1 and row["weight"][0].isdigit()  # numbers untouched
     book = load_workbook(io.BytesIO(client.get(base + "&format=xlsx").data))
     cells = [c for sheet in book for line in sheet.iter_rows() for c in line]
     assert not [c.coordinate for c in cells if c.data_type == "f"]

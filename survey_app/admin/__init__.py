@@ -7,6 +7,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     assisted,
     comment_analysis,
     crosstab,
+    dossiers,
     exports,
     feedback,
     insights,

@@ -13,6 +13,7 @@ from survey_app.extensions import db
 from survey_app.labels import estimate_name, reader_lang
 from survey_app.models import Unit
 from survey_app.services import dashboard, quarantine
+from survey_app.services.dossiers import response_rates
 from survey_app.services.periods import Period, last_twelve_months, parse_period
 from survey_app.services.results import (
     breakdown_names,
@@ -21,6 +22,7 @@ from survey_app.services.results import (
     period_comparisons,
     root_code,
     unit_results,
+    weighting_text,
 )
 
 BREAKDOWNS = ("unit", "service_point", "sector", "procedure", "channel", "verified",
@@ -97,6 +99,8 @@ def show_unit_results(unit_id):
                            problem=problem, enough_data=enough_data, ordered=ordered,
                            comparisons=comparisons, trend_by=trend_by, caterpillar=chart,
                            ranking=ranked, ranked_by=ranked_by, target=target, rate=rate,
+                           weighting=weighting_text(results.weighting) if results else "",
+                           rates=response_rates(unit, period.start, period.end),
                            key_names=breakdown_names(unit, by, [d.key[0] for d in
                                                                 results.breakdown], lang)
                            if results and by else {},

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from survey_app.api import feed, results, views  # noqa: E402,F401
+from survey_app.api import dossiers, feed, results, views  # noqa: E402,F401

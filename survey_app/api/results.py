@@ -13,11 +13,17 @@ from survey_app.api import bp
 from survey_app.api.views import api_error, presented_key
 from survey_app.extensions import db, limiter
 from survey_app.models import Unit
-from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services import dossiers
+from survey_app.services.analysis_inputs import DOMAINS, analyze_scope, load_scope
 from survey_app.services.insights import unit_drivers
 from survey_app.services.official import INDICES
 from survey_app.services.periods import last_twelve_months, parse_period
-from survey_app.services.results import estimate_json, instruments_in_scope, ordered
+from survey_app.services.results import (
+    estimate_json,
+    instruments_in_scope,
+    ordered,
+    weighting_text,
+)
 from survey_app.services.series import (
     SEASON,
     forecast_json,
@@ -103,13 +109,32 @@ def unit_results_json(code):
     except ValueError:
         raise BadParameter("invalid_parameter", _("'period' must look like 2025, 2025-Q3, "
                                                   "2025-H1, 2025-9M or 2025-07.")) from None
+    by = request.args.get("by") or None
+    if by is not None:
+        choice_arg("by", None, DOMAINS)
     data = load_scope(unit, instrument, period.start, period.end)
     overall = analyze_scope(data).domains[0] if len(data.weights) else None
-    return jsonify(unit=unit.code, instrument=instrument, period=period.label,
-                   start=period.start.date().isoformat(), end=period.last_day.isoformat(),
-                   n=len(data.weights),
-                   estimates=[estimate_json(e, public=False) for e in ordered(overall)]
-                   if overall else [])
+    payload = {"unit": unit.code, "instrument": instrument, "period": period.label,
+               "start": period.start.date().isoformat(), "end": period.last_day.isoformat(),
+               "n": len(data.weights),
+               "weighting": weighting_json(data.weighting),
+               "estimates": [estimate_json(e, public=False) for e in ordered(overall)]
+               if overall else [],
+               "response_rates": dossiers.response_rates(unit, period.start, period.end)}
+    if by is not None:
+        blocks = analyze_scope(data, by=(by,)).domains if len(data.weights) else ()
+        payload["by"] = by
+        payload["domains"] = [{"key": {by: d.key[0]}, "n": d.n,
+                               "estimates": [estimate_json(e, public=False) for e in ordered(d)]}
+                              for d in blocks]
+    return jsonify(payload)
+
+
+def weighting_json(weighting):
+    """What weighting applies, as data and as the sentence the console shows."""
+    if weighting is None:
+        return None
+    return {**weighting.to_dict(), "text": weighting_text(weighting)}
 
 
 def chosen_series(unit):

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
+from survey_app.models.dossier import DossierCount
 from survey_app.models.feedback import CaseStatus, CommentTheme, FeedbackCase
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
@@ -11,6 +12,7 @@ from survey_app.models.response import Answer, Channel, Comment, CommentStatus, 
 __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
     "CommentTheme",
+    "DossierCount",
     "FeedbackCase",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "PaperBatch",
     "PaperDecision", "PaperEntry", "Procedure", "QrToken", "Response",

@@ -9,7 +9,7 @@ from survey_app.models import Unit
 from survey_app.public import bp
 from survey_app.services.feedback import WIDGET_COMMENTS, published_comments
 from survey_app.services.periods import last_twelve_months, parse_period
-from survey_app.services.results import estimate_json, public_results
+from survey_app.services.results import estimate_json, public_results, weighting_text
 
 
 def unit_and_period(unit_code):
@@ -33,7 +33,8 @@ def sections(results):
         nodes = [e for e in result.overall.estimates
                  if e.level not in ("item", "respondent")] if result.overall else []
         shown.append({"instrument": result.instrument, "title": title, "n": result.n,
-                      "root": nodes[0] if nodes else None, "nodes": nodes[1:]})
+                      "root": nodes[0] if nodes else None, "nodes": nodes[1:],
+                      "weighting": weighting_text(result.weighting)})
     return shown
 
 
@@ -66,6 +67,7 @@ def unit_results_json(unit_code):
         "rule": "estimates with fewer than 30 valid answers or a 95% CI wider than 20 points "
                 "are not published (enough_data = false)",
         "results": [{"instrument": r.instrument, "responses": r.n,
+                     "weighting": weighting_text(r.weighting),
                      "estimates": [estimate_json(e) for e in r.overall.estimates
                                    if e.level != "item"] if r.overall else []}
                     for r in public_results(unit, period)],

@@ -1,11 +1,16 @@
-"""Responses of a scope as arrays for ``analysis`` (one streamed query, no per-row objects)."""
+"""Responses of a scope as arrays for ``analysis`` (one streamed query, no per-row objects).
+
+Every figure of the app comes from ``analyze_scope`` / ``analyze_labels`` here, on the one
+design of ``services.survey_design`` (METHODOLOGY.md §2b): the console, the public pages,
+the API, reports, targets and forecasts all load through ``load_scope``.
+"""
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
 
-from analysis import CIMethod, contrasts_for, estimate_indices, make_design
+from analysis import CIMethod, contrasts_for, estimate_indices
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import (
@@ -17,7 +22,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store
+from survey_app.services import instrument_store, survey_design
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -28,21 +33,35 @@ PROFILE = ("respondent_type", "sex", "age_band")
 @dataclass(frozen=True, eq=False)
 class ScopeData:
     answers: np.ndarray      # (n, K) 1-5 or NaN
-    weights: np.ndarray
-    strata: np.ndarray
-    psu: np.ndarray | None
+    weights: np.ndarray      # the design's weights (post-stratified to dossier counts)
     attributes: dict         # domain name -> array of labels (n,)
     contrasts: object
     response_ids: np.ndarray
-    submitted: np.ndarray    # datetime64 (n,)
+    submitted: np.ndarray    # datetime64 (n,), UTC as stored
+    design: object = None    # survey_design.DesignArrays
+
+    @property
+    def local_time(self):
+        """Submission times in Vietnam (periods and months are Vietnam's)."""
+        return self.submitted + np.timedelta64(7, "h")
+
+    @property
+    def weighting(self):
+        return self.design.weighting if self.design is not None else None
+
+    @property
+    def psu_labels(self):
+        """Service point x local day of each response (the PSU)."""
+        days = survey_design.local_days(self.submitted).astype(str)
+        return np.char.add(np.char.add(self.attributes["service_point"].astype(str), "|"), days)
 
 
 def stream_rows(scope, version_ids, start, end):
     query = (
-        sa.select(Response.id, Unit.code, ServicePoint.code, Response.stratum, Response.psu,
-                  Response.weight, Response.submitted_at, Response.channel, Response.verified,
-                  Answer.item_code, Answer.value, Procedure.code, Response.respondent_type,
-                  Response.sex, Response.age_band)
+        sa.select(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector,
+                  ServicePoint.id, Response.weight, Response.submitted_at, Response.channel,
+                  Response.verified, Answer.item_code, Answer.value, Procedure.code,
+                  Response.respondent_type, Response.sex, Response.age_band)
         .join(Answer, Answer.response_id == Response.id)
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
@@ -52,16 +71,18 @@ def stream_rows(scope, version_ids, start, end):
         .order_by(Response.id)
     )
     if start is not None:
-        query = query.where(Response.submitted_at >= start)
+        query = query.where(Response.submitted_at >= survey_design.utc_bound(start))
     if end is not None:
-        query = query.where(Response.submitted_at < end)
+        query = query.where(Response.submitted_at < survey_design.utc_bound(end))
     return db.session.execute(query.execution_options(yield_per=20_000))
 
 
 def load_scope(scope, instrument_code, start: datetime | None = None,
                end: datetime | None = None, lang: str | None = None):
     """Every counted response to ``instrument_code`` (all versions) in the subtree of
-    ``scope``: answers held in quarantine are left out.
+    ``scope`` (answers held in quarantine are left out), submitted from ``start`` to
+    ``end`` (Vietnam's time; a period is whole local months), with the design of
+    METHODOLOGY §2b.
 
     The estimates of its analysis are named in ``lang`` (default: the reader's language,
     or the one forced around a report)."""
@@ -86,40 +107,46 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
     scored = items >= 0
     answers[index[scored], items[scored]] = np.asarray(values, dtype=float)[scored]
     rows = [meta[i] for i in response_ids.tolist()]
-    (unit, point, stratum, psu, weight, submitted, channel, verified, procedure,
+    (unit, point, sector, point_id, _weight, submitted, channel, verified, procedure,
      *profile) = (list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 12
-    months = [f"{d:%Y-%m}" for d in submitted]
+    submitted = np.asarray(submitted, dtype="datetime64[s]")
+    design = survey_design.build(
+        point_id, submitted, survey_design.cells_for(point_id, version_ids))
+    local = (submitted + np.timedelta64(7, "h")).astype(object)
+    months = [f"{d:%Y-%m}" for d in local]
     return ScopeData(
-        answers=answers, weights=np.asarray(weight, dtype=float),
-        strata=np.asarray([s or "" for s in stratum], dtype=object),
-        psu=None if all(p is None for p in psu) else np.asarray(
-            [p if p is not None else f"r{i}" for i, p in zip(response_ids, psu, strict=True)],
-            dtype=object),
+        answers=answers, weights=design.weights, design=design,
         attributes={
             "unit": np.asarray(unit, dtype=object),
             "service_point": np.asarray([f"{u}/{p}" for u, p in zip(unit, point, strict=True)],
                                         dtype=object),
-            "sector": np.asarray(stratum, dtype=object),
+            "sector": np.asarray([str(getattr(s, "value", s)) for s in sector], dtype=object),
             "channel": np.asarray([str(c) for c in channel], dtype=object),
             "month": np.asarray(months, dtype=object),
-            "quarter": np.asarray([f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in submitted],
+            "quarter": np.asarray([f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in local],
                                   dtype=object),
             "verified": np.asarray(["verified" if v else "open" for v in verified], dtype=object),
             "procedure": np.asarray([p or "—" for p in procedure], dtype=object),
             **{name: np.asarray([v or "—" for v in values], dtype=object)
                for name, values in zip(PROFILE, profile, strict=True)},
         },
-        contrasts=contrasts, response_ids=response_ids,
-        submitted=np.asarray(submitted, dtype="datetime64[s]"),
+        contrasts=contrasts, response_ids=response_ids, submitted=submitted,
     )
 
 
 def analyze_labels(data, labels, ci=CIMethod.LOGIT, level=0.95):
     """Indices with one domain per distinct label in ``labels`` (n,)."""
-    design = make_design(len(data.weights), data.weights, data.strata, data.psu)
     uniques, domain = np.unique(np.asarray(labels).astype(str), return_inverse=True)
-    return estimate_indices(data.answers, data.contrasts, design, domain,
-                            [(u,) for u in uniques], ci=ci, level=level)
+    return estimate_domains(data, domain.reshape(-1), [(u,) for u in uniques], ci, level)
+
+
+def estimate_domains(data, domain, keys, ci=CIMethod.LOGIT, level=0.95):
+    """The one call into ``analysis`` for the app: domains of the §2b design, with the
+    variance of a post-stratified design (residuals within service point x month)."""
+    design = data.design
+    return estimate_indices(data.answers, data.contrasts, design.design, domain, keys,
+                            cells=design.cells, base_weights=np.ones(len(design.weights)),
+                            ci=ci, level=level)
 
 
 def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
@@ -130,12 +157,10 @@ def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
     n = len(data.weights)
     if n == 0:
         raise ValueError("no responses in this scope and period")
-    design = make_design(n, data.weights, data.strata, data.psu)
-    domain, keys = None, [()]
+    domain, keys = np.zeros(n, dtype=np.int64), [()]
     if by:
         labels = np.array(["\x1f".join(parts) for parts in
                            zip(*(data.attributes[b].astype(str) for b in by), strict=True)])
         uniques, domain = np.unique(labels, return_inverse=True)
         keys = [tuple(u.split("\x1f")) for u in uniques]
-    return estimate_indices(data.answers, data.contrasts, design, domain, keys, ci=ci,
-                            level=level)
+    return estimate_domains(data, domain.reshape(-1), keys, ci, level)

@@ -198,6 +198,28 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
     return len(rows)
 
 
+#: The demo unit whose service points report no dossier counts (its results stay unweighted).
+UNCOUNTED_UNIT = "X-LONGTHANH"
+
+
+def create_dossier_counts(points, rng):
+    """Dossiers returned per service point and month, as the one-stop software would send
+    them: responses are 5-25 % of dossiers. The points of ``UNCOUNTED_UNIT`` send none,
+    so the demo shows "unweighted" somewhere."""
+    from survey_app.models import DossierCount, InstrumentVersion
+    from survey_app.services.survey_design import cells_for
+
+    counted = [p for p in points if p.unit.code != UNCOUNTED_UNIT]
+    versions = db.session.scalars(sa.select(InstrumentVersion.id)).all()
+    facts = cells_for([p.id for p in counted], versions)
+    rows = [DossierCount(service_point_id=point, month=month,
+                         count=int(round(n / rng.uniform(0.05, 0.25))))
+            for (point, month), n in sorted(facts.responses.items())]
+    db.session.add_all(rows)
+    db.session.flush()
+    return len(rows)
+
+
 def load_demo(n_responses=2000, seed=2025, end=None):
     """Create the demo once; return a summary, or None when it already exists.
 
@@ -211,5 +233,6 @@ def load_demo(n_responses=2000, seed=2025, end=None):
     points = org.service_points_in_scope(by_code["TPD"])
     count = generate_responses(points, n_responses, np.random.default_rng(seed), end,
                                procedures=create_procedures(), procedure_seed=seed + 1)
+    create_dossier_counts(points, np.random.default_rng(seed + 2))
     return {"usernames": usernames, "password": DEMO_PASSWORD, "responses": count,
             "points": points}

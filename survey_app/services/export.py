@@ -10,7 +10,9 @@ responses never sit in memory. See docs/exports.md for the columns and codes:
 - every stored response is exported, with ``quarantined`` (1: held out of the indices,
   services/quarantine.py) so that an analysis can leave it out as the console does;
 - the comment is exported with its moderation status; e-mail addresses, phone and ID
-  numbers are always masked in exports, whether or not a moderator masked them.
+  numbers are always masked in exports, whether or not a moderator masked them;
+- the design columns (stratum, psu, cell, cell_population, weight) are those of every
+  console figure (``services.survey_design``), so R or Stata reproduce them.
 """
 import csv
 import io
@@ -30,6 +32,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
+from survey_app.services import survey_design
 from survey_app.services.codebook import FIXED, TRAILING, codebook_rows, item_columns
 from survey_app.services.feedback import mask_personal
 from survey_app.services.spreadsheet import csv_row
@@ -56,9 +59,8 @@ def rows_query(scope_path, instrument, start=None, end=None):
     query = (
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
                   ServicePoint.sector, Response.channel, Response.verified,
-                  Response.respondent_type, Response.sex, Response.age_band, Response.weight,
-                  Response.stratum, Response.psu, Response.quarantined,
-                  sa.func.max(Comment.text),
+                  Response.respondent_type, Response.sex, Response.age_band,
+                  ServicePoint.id, Response.quarantined, sa.func.max(Comment.text),
                   sa.func.max(Comment.status), *pivot)
         .join(Answer, Answer.response_id == Response.id)
         .join(Unit, Unit.id == Response.unit_id)
@@ -67,14 +69,33 @@ def rows_query(scope_path, instrument, start=None, end=None):
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
         .outerjoin(Comment, Comment.response_id == Response.id)
         .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id)
-        .group_by(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector)
+        .group_by(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector,
+                  ServicePoint.id)
         .order_by(Response.id)
     )
-    if start is not None:
-        query = query.where(Response.submitted_at >= start)
+    if start is not None:  # periods are Vietnam's months, as in the console
+        query = query.where(Response.submitted_at >= survey_design.utc_bound(start))
     if end is not None:
-        query = query.where(Response.submitted_at < end)
+        query = query.where(Response.submitted_at < survey_design.utc_bound(end))
     return query
+
+
+def design_facts(connection, scope_path, instrument):
+    """The cells (responses and dossiers per service point x month) and PSUs of the
+    questionnaire at the service points under ``scope_path``, over all time."""
+    from sqlalchemy.orm import Session
+
+    points = connection.execute(
+        sa.select(ServicePoint.id).join(Unit, Unit.id == ServicePoint.unit_id)
+        .where(Unit.path.startswith(scope_path))).scalars().all()
+    versions = connection.execute(
+        sa.select(InstrumentVersion.id).join(Instrument)
+        .where(Instrument.code == instrument.id)).scalars().all()
+    session = Session(bind=connection)
+    try:
+        return survey_design.cells_for(points, versions, session)
+    finally:
+        session.close()
 
 
 def iter_rows(connection, scope_path, instrument, start=None, end=None):
@@ -87,19 +108,29 @@ def iter_rows(connection, scope_path, instrument, start=None, end=None):
     is ``NOT_APPLICABLE``, no answer is None.
     """
     query = rows_query(scope_path, instrument, start, end)
+    facts = design_facts(connection, scope_path, instrument)
     # Closed explicitly when the reader stops early: PostgreSQL's server-side cursor must
     # not outlive the stream.
     with connection.execute(query.execution_options(yield_per=20_000)) as result:
         for record in result:
-            yield _typed(record)
+            yield _typed(record, facts)
 
 
-def _typed(record):
+def design_columns(facts, unit, point, point_id, submitted):
+    """stratum, psu, cell, cell_population, weight of one response (METHODOLOGY §2b)."""
+    local = submitted + survey_design.LOCAL_OFFSET
+    month = local.date().replace(day=1)
+    stratum = f"{unit}/{point}"
+    return [stratum, f"{stratum}/{local:%Y-%m-%d}", f"{stratum}/{local:%Y-%m}",
+            facts.population(point_id, month), facts.weight(point_id, month)]
+
+
+def _typed(record, facts):
     (number, submitted, unit, point, sector, channel, verified, respondent_type, sex,
-     age_band, weight, stratum, psu, quarantined, comment, status, *answers) = record
+     age_band, point_id, quarantined, comment, status, *answers) = record
     return [number, submitted.replace(microsecond=0), unit, point, _text(sector),
-            _text(channel), int(verified), respondent_type, sex, age_band, weight, stratum, psu,
-            int(quarantined),
+            _text(channel), int(verified), respondent_type, sex, age_band,
+            *design_columns(facts, unit, point, point_id, submitted), int(quarantined),
             *(NOT_APPLICABLE if a == _NA_IN_SQL else a for a in answers),
             mask_personal(comment) if comment else None, _text(status)]
 

@@ -16,7 +16,7 @@ SPSS_NOT_APPLICABLE = -1
 #: "Không áp dụng" in Stata: the extended missing value .a with a label.
 STATA_NOT_APPLICABLE = "a"
 TEXT_COLUMNS = ("unit", "service_point", "sector", "channel", "respondent_type", "sex",
-                "age_band", "stratum", "psu", *(name for name, *_ in TRAILING))
+                "age_band", "stratum", "psu", "cell", *(name for name, *_ in TRAILING))
 
 
 def write_xlsx(rows, instrument, path):
@@ -44,6 +44,7 @@ def frame(rows, instrument, not_applicable):
     data = pd.DataFrame(rows, columns=header(instrument))
     data["submitted_at"] = pd.to_datetime(data["submitted_at"])
     data["weight"] = data["weight"].astype("float64")
+    data["cell_population"] = data["cell_population"].astype("float64")
     for name in TEXT_COLUMNS:
         data[name] = data[name].fillna("").astype(str)
     with_na = []

@@ -1,7 +1,6 @@
 """Forecast, key drivers and what-if for a unit (the analyst's page)."""
 from dataclasses import dataclass
 
-import numpy as np
 from flask_babel import gettext as _
 
 from analysis.drivers import NotEstimable, key_drivers, what_if
@@ -40,12 +39,9 @@ class Insights:
 
 
 def psu_days(data):
-    """Service point x calendar day of each response: the survey's PSU (METHODOLOGY §2b).
-
-    Times are stored in UTC; counters open 07:00-17:00 in Vietnam (UTC+7), which is one
-    UTC date, so the UTC date is the local working day."""
-    days = data.submitted.astype("datetime64[D]").astype(str)
-    return np.char.add(np.char.add(data.attributes["service_point"].astype(str), "|"), days)
+    """Service point x local calendar day of each response: the survey's PSU
+    (METHODOLOGY §2b, the same as ``services.survey_design``)."""
+    return data.psu_labels
 
 
 def explain_drivers_problem(problem):

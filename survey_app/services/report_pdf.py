@@ -11,6 +11,7 @@ from analysis.publication import enough_data
 from survey_app import clock
 from survey_app.services.qr import POSTER_FONT, _font
 from survey_app.services.reports import _, caveat, number, ordered
+from survey_app.services.results import weighting_text
 
 MM = 72 / 25.4  # points per millimetre
 #: Widths (mm) of the index table: code, name, %, CI, valid answers, PAR points, note.
@@ -85,6 +86,9 @@ def headline(section, lang, styles):
                          value=number(root.estimate, lang=lang),
                          low=number(root.ci_low, lang=lang),
                          high=number(root.ci_high, lang=lang)), styles.body)]
+    weighting = weighting_text(section.results.weighting)
+    if weighting:
+        story.append(Paragraph(escape(weighting) + ".", styles.body))
     if not enough_data(root):
         story.append(Paragraph(escape(caveat()), styles.caveat))
     for found in section.comparisons:

@@ -17,6 +17,7 @@ from survey_app.services.results import (
     period_comparisons,
     root_code,
     unit_results,
+    weighting_text,
 )
 from survey_app.services.spreadsheet import xlsx_row
 
@@ -95,14 +96,16 @@ def render_xlsx(unit, period, sections, lang="vi", extra=None):
                                       period.last_day], {2: DAY, 3: DAY}))
     summary.append([])
     summary.append(xlsx_row(summary, [_("Questionnaire"), _("Responses"), _("Index"),
-                                      _("CI low"), _("CI high"), _("Enough data to publish")]))
+                                      _("CI low"), _("CI high"), _("Enough data to publish"),
+                                      _("Weighting")]))
     for section in sections:
         root = section.results.overall.get(section.root)
         summary.append(xlsx_row(summary, [
             section.title(lang), section.results.n, root.estimate, root.ci_low, root.ci_high,
-            _("yes") if enough_data(root) else _("no")],
+            _("yes") if enough_data(root) else _("no"),
+            weighting_text(section.results.weighting)],
             {1: COUNT, 2: PERCENT, 3: PERCENT, 4: PERCENT}))
-    widths(summary, [46, 12, 12, 12, 12, 14])
+    widths(summary, [46, 12, 12, 12, 12, 14, 40])
     for section in sections:
         sheet = book.create_sheet(section.code[:31])
         sheet.append(xlsx_row(sheet, [_("Code"), _("Index"), _("Level"), "%", _("CI low"),

@@ -30,6 +30,7 @@ class UnitResults:
     by: str | None
     trend: tuple           # DomainResult per month
     n: int
+    weighting: object = None   # survey_design.Weighting of the period's responses
 
 
 def instruments_in_scope(unit):
@@ -63,7 +64,27 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None, tren
         window = load_scope(unit, instrument_code, trend_period.start, trend_period.end, lang)
         if len(window.weights):
             trend = tuple(analyze_scope(window, by=(trend_by,)).domains)
-    return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n)
+    return UnitResults(instrument_code, period, overall, breakdown, ranks, by, trend, n,
+                       data.weighting)
+
+
+def weighting_text(weighting):
+    """The weighting in words, in the reader's language ("weighted to 12,431 dossiers",
+    "unweighted: no dossier counts for 3 of 5 counters")."""
+    from flask_babel import gettext as _
+
+    from survey_app.formatting import number
+
+    if weighting is None or weighting.points == 0:
+        return ""
+    parts = []
+    if weighting.weighted:
+        parts.append(_("weighted to %(n)s dossiers", n=number(weighting.dossiers, 0)))
+    if weighting.unweighted_points:
+        parts.append(_("unweighted: no dossier counts for %(k)d of %(n)d counters",
+                       k=weighting.unweighted_points, n=weighting.points))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def breakdown_names(unit, by, keys, lang):
@@ -135,7 +156,7 @@ def period_comparisons(unit, instrument_code, period):
     data = load_scope(unit, instrument_code, start, period.end)
     if not len(data.weights):
         return []
-    times = data.submitted
+    times = data.local_time  # periods are Vietnam's months
     labels = np.full(len(times), "other", dtype=object)
     for p in [*others, period]:  # the current period wins where they overlap
         inside = (times >= np.datetime64(p.start)) & (times < np.datetime64(p.end))
@@ -179,4 +200,8 @@ def estimate_json(estimate, public=True):
     if shown or not public:
         data.update(estimate=round(estimate.estimate, 2), ci_low=round(estimate.ci_low, 2),
                     ci_high=round(estimate.ci_high, 2))
+    if not public:  # integrators get the unrounded figures with their SE and df
+        data.update(estimate=estimate.estimate, se=estimate.se, ci_low=estimate.ci_low,
+                    ci_high=estimate.ci_high, df=estimate.df, n=estimate.n,
+                    n_eff=estimate.n_eff)
     return data

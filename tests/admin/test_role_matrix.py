@@ -35,6 +35,7 @@ ROUTES = [
     ("admin.list_users", "GET", None, MANAGERS, None),
     ("admin.list_audit", "GET", None, MANAGERS, None),
     ("admin.list_instruments", "GET", None, MANAGERS, None),
+    ("admin.dossier_counts", "GET", None, MANAGERS, None),
     ("admin.download_instrument", "GET", None, MANAGERS, None),
     ("admin.change_password", "GET", None, None, None),
     ("admin.reset_password", "GET", "user", MANAGERS, None),
@@ -89,6 +90,7 @@ def url(endpoint, target, things):
         "admin.change_password": "/admin/password",
         "admin.list_instruments": "/admin/instruments",
         "admin.list_paper_batches": "/admin/paper", "admin.create_paper_batch": "/admin/paper/new",
+        "admin.dossier_counts": "/admin/dossier-counts",
         "admin.download_instrument":
             f"/admin/instruments/sipas-counter/{instruments.get('sipas-counter').version}.xlsx",
     }
@@ -223,6 +225,7 @@ def test_other_units_comments_and_names_never_leak(client, login, make_user, wor
 
 def test_api_needs_a_key_for_every_route(client, world):
     assert client.post("/api/v1/invitations", json={"dossier_code": "A"}).status_code == 401
+    assert client.put("/api/v1/dossier-counts", json={"counts": []}).status_code == 401
     wrong_method = client.get("/api/v1/invitations")  # routing answers before authentication
     assert wrong_method.status_code == 405 and wrong_method.is_json
     key = db.session.scalar(sa.select(ApiKey).where(ApiKey.id == world["own"]["key"]))

@@ -5,7 +5,9 @@
 #                     (a = the node's coefficients from contrasts.csv; items are unit vectors)
 #   mean, mean_se  <- the same with the answer values instead of s (mean score 1-5)
 #   ci_low/high    <- items only: 100 * svyciprop(~s_k, subset(design, v_k == 1),
-#                                                 method = "logit", df = degf(full design))
+#                                                 method = "logit", df = degf(domain))
+#                     where domain = subset(design, domain) (the whole design without --by):
+#                     the domain's own df, PSUs it occupies minus their strata (METHODOLOGY §2)
 #   all_satisfied  <- 100 * svyratio(~all_sat, ~any_valid, design)
 # Domains are subset() of the full design (equivalent to svyby), never separate designs.
 suppressMessages(library(survey))
@@ -62,7 +64,7 @@ one_domain <- function(des, full, name, domain) {
     if (code %in% items) {
       valid <- subset(des, des$variables[[paste0("v_", code)]] == 1)
       ci <- attr(svyciprop(as.formula(paste0("~s_", code)), valid, method = "logit",
-                           df = degf(full)), "ci")
+                           df = degf(des)), "ci")
       lo <- 100 * ci[1]; hi <- 100 * ci[2]
     }
     rows[[length(rows) + 1]] <- data.frame(design = name, domain = domain, code = code,
