@@ -72,7 +72,7 @@ def test_the_docx_has_the_layout_of_an_administrative_report(runner, city, tmp_p
                      "KT. GIÁM ĐỐC", "Nguyễn Văn A", "Khoảng hạng",
                      # the method section, in plain Vietnamese
                      "không phải là mẫu ngẫu nhiên", "tỷ lệ phản hồi 70,0%",
-                     "Mọi phiếu có giá trị như nhau (không gia quyền)",
+                     "Các phiếu được gia quyền (trọng số từ",
                      "khoảng giá trị mà giá trị thực nằm trong đó với độ tin cậy 95%",
                      "Chưa đủ dữ liệu: dưới 30 câu trả lời hợp lệ"):
         assert expected in text, expected
@@ -103,7 +103,9 @@ def answers_of(unit, code, period):
     rows = db.session.execute(
         sa.select(Answer.item_code, Answer.value).join(Response).join(Unit, Unit.id == Response.unit_id)
         .where(Unit.path.startswith(unit.path), Answer.item_code == code,
-               Response.submitted_at >= period.start, Response.submitted_at < period.end,
+               # periods are Vietnam's months: UTC+7
+               Response.submitted_at >= period.start - timedelta(hours=7),
+               Response.submitted_at < period.end - timedelta(hours=7),
                Answer.value.is_not(None))).all()
     return np.array([v for _, v in rows], dtype=float)
 
@@ -116,6 +118,13 @@ def test_every_finding_says_what_its_numbers_say(city):
     from survey_app.services.reports import number, report_data
     from survey_app.services.results import unit_results
 
+    from survey_app.extensions import db
+    from survey_app.models import DossierCount
+
+    # without dossier counts every weight is 1, so the shares below are the raw answers'
+    # (weighted designs are checked against R in tests/test_design_r.py)
+    db.session.execute(sa.delete(DossierCount))
+    db.session.commit()
     period = parse_period("2025-Q4")
     with force_locale("vi"):
         report = build(city, period, report_data(city, period), "vi")

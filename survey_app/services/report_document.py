@@ -165,7 +165,7 @@ def method_blocks(sections, facts, lang):
     for section in sections:
         m = facts[section.code].method
         design = _("%(title)s: %(n)s responses, %(verified)s of them through a dossier's "
-                   "invitation; strata (sectors): %(strata)d.", title=section.title(lang),
+                   "invitation; strata (service points): %(strata)d.", title=section.title(lang),
                    n=count(m.n, lang), verified=count(m.verified, lang), strata=m.strata)
         if m.clusters is not None:
             design += " " + _("Responses are grouped in %(k)s clusters, which the intervals "

@@ -21,7 +21,6 @@ from types import SimpleNamespace
 import numpy as np
 import sqlalchemy as sa
 
-from analysis import make_design
 from analysis.compare import rank_intervals
 from analysis.contrast import compare_codes
 from analysis.publication import MIN_VALID, enough_data
@@ -179,8 +178,8 @@ def method_of(data, unit, period):
                Invitation.created_at < period.end)).one()
     kish = float(weights.sum() ** 2 / (weights ** 2).sum()) if len(weights) else 0.0
     return Method(
-        n=len(weights), strata=len(set(data.strata.tolist())),
-        clusters=None if data.psu is None else len(set(data.psu.tolist())),
+        n=len(weights), strata=len(set(data.attributes["service_point"].tolist())),
+        clusters=len(set(data.psu_labels.tolist())),
         weighted=bool(len(weights)) and not np.allclose(weights, weights[0]),
         weight_min=float(weights.min()) if len(weights) else 0.0,
         weight_max=float(weights.max()) if len(weights) else 0.0,
@@ -200,7 +199,7 @@ def gather(unit, instrument, period, lang):
     item_codes = {item.code for item in instrument.items}
     codes = [c for c in (EXTRA_REQUEST_ITEM, TRIPS_ITEM) if c in item_codes]
     answers = extra_answers(data, unit, period, codes)
-    design = make_design(len(data.weights), data.weights, data.strata, data.psu)
+    design = data.design.design  # the §2b design of every figure
     extra = share(answers[EXTRA_REQUEST_ITEM], design) if EXTRA_REQUEST_ITEM in codes else None
     one_trip = mean_trips = None
     if TRIPS_ITEM in codes:

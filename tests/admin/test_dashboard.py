@@ -14,7 +14,7 @@ RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
 @pytest.fixture
 def district(ctx, monkeypatch, make_unit, make_service_point):
-    """A district with two communes: A all satisfied (40 answers), B half (40), in March
+    """A district with two communes: A all satisfied (40 answers), B half (10), in March
     2026; February has 120 answers at A only, half satisfied; 10 invitations in March, 4
     answered."""
     monkeypatch.setitem(ctx.config, "TODAY", date(2026, 4, 10))
@@ -35,7 +35,7 @@ def district(ctx, monkeypatch, make_unit, make_service_point):
             db.session.add(r)
 
     add(points["A"], datetime(2026, 3, 1), [5] * 40)
-    add(points["B"], datetime(2026, 3, 1), [5, 1] * 20)
+    add(points["B"], datetime(2026, 3, 1), [5, 1] * 5)
     add(points["A"], datetime(2026, 2, 1), [5, 1] * 60, hours=5)
     for i in range(10):
         db.session.add(Invitation(service_point_id=points["A"].id, dossier_hash=f"h{i}",
@@ -49,8 +49,8 @@ def test_tiles_answer_the_four_questions(district, client, login, make_user):
     login(make_user(role=Role.UNIT_MANAGER, unit=district))
     html = client.get(f"/admin/units/{district.id}/results?period=2026-03").get_data(as_text=True)
     tiles = html[html.index('<div class="tiles">'):html.index("</div>", html.index('<div class="tiles">'))]
-    assert "75,0" in tiles                        # 60 of 80 satisfied
-    assert "+25,0" in tiles and "có ý nghĩa thống kê" in tiles   # Feb 50 -> Mar 75
+    assert "90,0" in tiles                        # 45 of 50 satisfied
+    assert "+40,0" in tiles and "có ý nghĩa thống kê" in tiles   # Feb 50 -> Mar 90
     assert "40,0%" in tiles and "4 phiếu trả lời trên 10 giấy mời" in tiles
     assert "Chưa có chỉ tiêu chính thức" in tiles
 
@@ -64,8 +64,8 @@ def test_the_ranking_orders_communes_with_rank_intervals(district, client, login
     assert names[0].startswith("Xã Thử") and "1 (1–1)" in names[0]
     assert "2 (2–2)" in names[1]
     assert "Xếp hạng với khoảng tin cậy 95%<" in chart
-    # A (40 answers, all satisfied) is publishable: a dot; B (40 answers at 50 %) has an
-    # interval wider than 20 points: a hollow diamond
+    # A (40 answers, all satisfied) is publishable: a dot; B (10 answers) is under the
+    # publication rule's 30: a hollow diamond
     assert chart.count("<circle") == 1 and chart.count("<path") == 1
 
 
