@@ -2,6 +2,7 @@
 from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
 from survey_app.models.feedback import CaseStatus, FeedbackCase
+from survey_app.models.imports import ImportStatus, ResponseImport
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
@@ -9,7 +10,7 @@ from survey_app.models.response import Answer, Channel, Comment, CommentStatus, 
 
 __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
-    "FeedbackCase",
+    "FeedbackCase", "ImportStatus", "ResponseImport",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",
 ]

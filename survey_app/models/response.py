@@ -49,6 +49,9 @@ class Response(Base):
     stratum: Mapped[str | None] = mapped_column(sa.String(60))
     psu: Mapped[str | None] = mapped_column(sa.String(60))
     weight: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    #: The file import that brought this response in (channel ``import``), else None.
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response_import.id"),
+                                                  index=True)
 
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
