@@ -12,6 +12,7 @@ import instruments
 from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
+from survey_app.cli_import import responses_commands
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -288,36 +289,50 @@ def report_command(unit_code, period, fmt, output, lang):
     click.echo(f"report {unit_code} {chosen.label} -> {output}")
 
 
-@main.command("import")
-@click.argument("kind", type=click.Choice(["units", "service-points", "procedures"]))
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
-@with_appcontext
-def import_command(kind, path, dry_run):
-    """Import units, service points or procedures from a CSV (see docs/import.md).
+@main.group("import")
+def import_group():
+    """Import the organisation (units, service points, procedures) or responses."""
 
-    Nothing is written unless every row is valid; problems are listed as row, column, problem.
-    A unit row with valid_to and successor_code is retired into its successor (2025 reform).
-    """
-    from survey_app.services.org_import import IMPORTERS
 
-    try:
-        report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path}: not UTF-8 text") from None
-    if not report.ok:
-        db.session.rollback()
-        for row, column, problem in report.problems:
-            where = f"row {row}, column '{column}'" if column else f"row {row}"
-            click.echo(f"{where}: {problem}", err=True)
-        raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
-    if dry_run:
-        db.session.rollback()
-        click.echo(f"valid: {report.created} new, {report.updated} updated, "
-                   f"{report.retired} retired (dry run, nothing written)")
-        return
-    db.session.commit()
-    click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
+def org_import_command(kind):
+    @click.command(kind)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+    @with_appcontext
+    def import_command(path, dry_run):
+        """Import units, service points or procedures from a CSV (see docs/import.md).
+
+        Nothing is written unless every row is valid; problems are listed as row, column,
+        problem. A unit row with valid_to and successor_code is retired into its successor
+        (2025 reform).
+        """
+        from survey_app.services.org_import import IMPORTERS
+
+        try:
+            report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{path}: not UTF-8 text") from None
+        if not report.ok:
+            db.session.rollback()
+            for row, column, problem in report.problems:
+                where = f"row {row}, column '{column}'" if column else f"row {row}"
+                click.echo(f"{where}: {problem}", err=True)
+            raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"valid: {report.created} new, {report.updated} updated, "
+                       f"{report.retired} retired (dry run, nothing written)")
+            return
+        db.session.commit()
+        click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
+
+    import_command.help = import_command.help.replace("units, service points or procedures",
+                                                      kind.replace("-", " "))
+    return import_command
+
+
+for _kind in ("units", "service-points", "procedures"):
+    import_group.add_command(org_import_command(_kind))
 
 
 @main.command("check-config")
@@ -346,6 +361,8 @@ main.add_command(forecast_command)
 main.add_command(targets_command)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
+for _command in responses_commands:
+    import_group.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
