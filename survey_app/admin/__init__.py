@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__)
 from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     exports,
     feedback,
+    imports,
     insights,
     instruments,
     keys,

@@ -39,6 +39,8 @@ class ResponseImport(Base):
     file_digest: Mapped[str] = mapped_column(sa.String(64))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     mapping: Mapped[dict] = mapped_column(sa.JSON)
+    #: The file's header, to show which columns the mapping leaves out.
+    file_columns: Mapped[list | None] = mapped_column(sa.JSON)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_valid: Mapped[int] = mapped_column(default=0)
     rows_invalid: Mapped[int] = mapped_column(default=0)
@@ -46,6 +48,9 @@ class ResponseImport(Base):
     rows_stored: Mapped[int] = mapped_column(default=0)
     #: The first problems found (row, column, message code, parameters), for the preview.
     problems: Mapped[list | None] = mapped_column(sa.JSON)
+    #: The earliest and latest date of the valid rows (UTC), to check the date format.
+    first_answer_at: Mapped[datetime | None]
+    last_answer_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     imported_at: Mapped[datetime | None]
     undone_at: Mapped[datetime | None]

@@ -356,6 +356,8 @@ def record_counts(import_row, checked):
     import_row.rows_invalid = checked.bad_rows
     import_row.rows_duplicate = checked.duplicates
     import_row.problems = [p.as_list() for p in checked.problems[:KEPT_PROBLEMS]]
+    import_row.file_columns = list(checked.columns)
+    import_row.first_answer_at, import_row.last_answer_at = checked.first, checked.last
 
 
 def start(point, version_id, instrument, content, file_name, mapping=None, *, user=None,
