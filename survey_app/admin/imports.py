@@ -122,6 +122,7 @@ def chosen_mapping(form):
         if not form.mapping_file.data:
             raise import_maps.MappingError([(import_maps.N_("Choose your mapping file."), {})])
         text = form.mapping_file.data.read().decode("utf-8", errors="replace")
+        form.mapping_file.data.close()
         return import_maps.load_yaml(text, form.mapping_file.data.filename)
     if choice.startswith("import:"):
         row = db.session.get(ResponseImport, int(choice[7:]))
@@ -177,8 +178,10 @@ def start_import(form):
     except import_maps.MappingError as error:
         return [worded(message, params) for message, params in error.problems]
     upload = form.file.data
+    content = upload.read()
+    upload.close()  # a large upload is a temporary file: closed now, not by the garbage collector
     import_row, _checked = response_import.start(
-        point, current[0], current[1], upload.read(), upload.filename, mapping, user=current_user)
+        point, current[0], current[1], content, upload.filename, mapping, user=current_user)
     db.session.commit()
     return import_row
 
