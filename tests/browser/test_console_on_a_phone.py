@@ -1,19 +1,22 @@
 """Every console page of the demo fits a 360 px phone: no sideways scroll of the page
 (wide tables and charts scroll inside their own box), in Vietnamese and English."""
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from survey_app.extensions import db
-from survey_app.models import Comment, FeedbackCase, ServicePoint, Unit, User
-from survey_app.services import feedback
+from survey_app.models import Comment, FeedbackCase, ResponseImport, ServicePoint, Unit, User
+from survey_app.services import feedback, import_maps, instrument_store, response_import
 
 pytestmark = pytest.mark.browser
 
 #: Console GET pages that are files, not pages.
 DOWNLOADS = {"admin.export_responses", "admin.download_report", "admin.download_qr",
              "admin.download_posters", "admin.download_instrument", "admin.index",
-             "admin.static"}
+             "admin.static", "admin.download_import_problems", "admin.download_import_mapping"}
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "google-forms-sipas-counter.csv"
 
 
 def console_pages(app):
@@ -27,6 +30,9 @@ def console_pages(app):
         comment = db.session.scalar(sa.select(Comment).order_by(Comment.id))
         case = db.session.scalar(sa.select(FeedbackCase)) or \
             feedback.open_case(comment.response, admin)[0]
+        the_import = db.session.scalar(sa.select(ResponseImport)) or response_import.start(
+            point, *instrument_store.current_version(point.instrument_code), SAMPLE.read_bytes(),
+            "google.csv", import_maps.ready_made()["google-forms-sipas-counter"])[0]
         db.session.commit()
         return {
             "admin.login": "/admin/login", "admin.list_units": "/admin/units",
@@ -46,6 +52,8 @@ def console_pages(app):
             "admin.reset_password": f"/admin/users/{manager.id}/password",
             "admin.change_password": "/admin/password", "admin.list_audit": "/admin/audit",
             "admin.list_instruments": "/admin/instruments",
+            "admin.list_imports": "/admin/imports",
+            "admin.show_import": f"/admin/imports/{the_import.id}",
         }
 
 
