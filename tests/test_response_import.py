@@ -141,8 +141,9 @@ def test_kobo_export_imports_with_uuid_and_utc_time_and_undoes(runner, points):
     out = run(runner, KOBO, "W1/DV", "sipas-services", "--map", "kobo-sipas-services")
     assert out.exit_code == 0, out.output
     assert "40 rows: 40 valid and new" in out.output
-    sheet = load_workbook(KOBO, read_only=True).worksheets[0]
-    header, *rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(KOBO, read_only=True)
+    header, *rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
     times = sorted(datetime.fromisoformat(r[header.index("_submission_time")]) for r in rows)
     stored = db.session.scalars(sa.select(Response.submitted_at)
                                 .order_by(Response.submitted_at)).all()
