@@ -233,8 +233,7 @@ def show_import(import_id):
     file_level = any(p.row == 0 for p in response_import.stored_problems(row))
     return render_template(
         "admin/import.html", row=row, mapping=mapping, lines=mapping_lines(row), ignored=ignored,
-        problems=problems, more_problems=len(row.problems or []) > SHOWN_PROBLEMS or
-        len(row.problems or []) >= response_import.KEPT_PROBLEMS,
+        problems=problems, more_problems=len(row.problems or []) > SHOWN_PROBLEMS,
         importable=not file_level and row.rows_valid > 0, statuses=STATUSES,
         dates=local_dates(row),
         confirm_form=ConfirmImportForm(), undo_form=UndoImportForm(), discard_form=FlaskForm())

@@ -179,6 +179,10 @@ def test_roles_and_scope(client, login, make_user, make_unit, make_service_point
     assert client.post(f"{other_url}/confirm", data={"csrf_token": token,
                                                      "accept_bad_rows": "y"}).status_code == 404
     assert stored() == 0
+    no_token = client.post(PAGE, data={"file": (io.BytesIO(GOOGLE), "g.csv"),
+                                       "point_id": str(own_point.id), "instrument": "",
+                                       "mapping": "auto"}, content_type="multipart/form-data")
+    assert no_token.status_code == 400  # the upload is exempt from CSRFProtect, not its form
     assert upload(client, GOOGLE, "g.csv", own_point).status_code == 302
 
     client.post("/admin/logout", data={"csrf_token": token})
