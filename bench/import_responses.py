@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,9 +41,14 @@ def big_file(n):
 
 
 def run(hailong, env, *args):
+    """(wall seconds, CPU seconds of the command, its result): on a shared machine the CPU
+    time says more than the wall clock."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([hailong, *args], env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - started, done
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime, done
 
 
 def measure(label, url, path, hailong):
@@ -51,12 +57,14 @@ def measure(label, url, path, hailong):
         subprocess.run([hailong, *setup], env=env, check=True, capture_output=True)
     args = ["import", "responses", str(path), "--point", "P-ANHOA/CT",
             "--instrument", "sipas-counter", "--map", "google-forms-sipas-counter"]
-    first, done = run(hailong, env, *args)
+    first, first_cpu, done = run(hailong, env, *args)
     assert done.returncode == 0, done.stderr
-    again, repeat = run(hailong, env, *args)
+    again, again_cpu, repeat = run(hailong, env, *args)
     assert "nothing new" in repeat.stdout, repeat.stdout + repeat.stderr
-    print(f"{label:<11} first import {first:6.1f} s   same file again {again:6.1f} s   "
-          f"({done.stdout.strip().splitlines()[-1]})")
+    bare, bare_cpu, _ = run(hailong, env, "import", "list")
+    print(f"{label:<11} first import {first:5.1f} s ({first_cpu:4.1f} s CPU)   same file again "
+          f"{again:5.1f} s ({again_cpu:4.1f} s CPU)   start-up alone {bare:4.1f} s "
+          f"({bare_cpu:4.1f} s CPU)   load {os.getloadavg()[0]:.0f}")
 
 
 def main():

@@ -70,7 +70,8 @@ def describe(checked):
 
 
 @click.command("responses")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--point", "point_code", required=True,
               help="Service point the answers were given at: UNIT/POINT, or POINT if unique.")
 @click.option("--instrument", "instrument_code", required=True,
