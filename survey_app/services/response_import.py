@@ -361,13 +361,15 @@ def record_counts(import_row, checked):
 
 
 def start(point, version_id, instrument, content, file_name, mapping=None, *, user=None,
-          actor=None):
+          actor=None, checked=None):
     """Check the file and keep it as an import to preview (nothing stored); flushes.
 
     Returns ``(ResponseImport, Checked)``; the import keeps the file, the mapping (the
-    one guessed, if none was given) and the counts.
+    one guessed, if none was given) and the counts. ``checked``: ``check``'s result for
+    this file and mapping, when the caller checked it outside the writing transaction.
     """
-    checked = check(content, file_name, instrument, mapping)
+    if checked is None:
+        checked = check(content, file_name, instrument, mapping)
     import_row = ResponseImport(
         status=ImportStatus.PREVIEW, service_point_id=point.id,
         instrument_version_id=version_id, user_id=getattr(user, "id", None),

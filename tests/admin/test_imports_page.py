@@ -1,12 +1,14 @@
 """The console's imports of responses: upload -> preview -> confirm, undo, scope, roles."""
 import io
+import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog, ImportStatus, Response, ResponseImport, Role
-from survey_app.services import import_maps
+from survey_app.services import import_maps, response_import
 from tests.conftest import csrf_from
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -192,3 +194,31 @@ def test_roles_and_scope(client, login, make_user, make_unit, make_service_point
         assert client.get(PAGE).status_code == 403
         client.post("/admin/logout", data={"csrf_token": csrf_from(
             client.get("/admin/units").data)})
+
+
+def test_on_sqlite_the_check_leaves_the_database_free_for_citizens(
+        client, login, make_user, make_unit, make_service_point, monkeypatch):
+    """Checking a large file takes seconds: meanwhile another writer (a citizen's answer)
+    must get SQLite's write lock at once."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    original, writes = response_import.check, []
+
+    def check_while_someone_writes(*args, **kwargs):
+        other = sqlite3.connect(db.engine.url.database, timeout=0.2, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the request held it
+        other.execute("ROLLBACK")
+        other.close()
+        writes.append(True)
+        return original(*args, **kwargs)
+
+    ward, point = setup_ward(make_unit, make_service_point)
+    login(make_user(role=Role.ANALYST, unit=ward))
+    monkeypatch.setattr(response_import, "check", check_while_someone_writes)
+    response = upload(client, KOBO, "kobo.xlsx", point, "kobo-sipas-services",
+                      instrument="sipas-services")
+    assert response.status_code == 302 and writes == [True]
+    token = csrf_from(client.get(response.headers["Location"]).data)
+    the_import = db.session.scalar(sa.select(ResponseImport))
+    client.post(f"/admin/imports/{the_import.id}/confirm", data={"csrf_token": token})
+    assert writes == [True, True] and stored() == 40
