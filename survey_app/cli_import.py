@@ -117,15 +117,15 @@ def import_responses(path, point_code, instrument_code, map_spec, dry_run, valid
         db.session.rollback()
         raise click.ClickException("the file cannot be imported with this mapping; "
                                    "nothing was imported")
-    if dry_run:
-        db.session.rollback()
-        click.echo("dry run: nothing was written")
-        return
-    if checked.bad_rows and not valid_rows:
+    if checked.bad_rows and not valid_rows:  # a dry run fails too: the import would
         db.session.rollback()
         raise click.ClickException(
             f"{checked.bad_rows} row(s) have problems; nothing was imported (fix them, or add "
             f"--valid-rows to import the {len(checked.ready)} valid rows)")
+    if dry_run:
+        db.session.rollback()
+        click.echo("dry run: nothing was written")
+        return
     if not checked.ready:
         db.session.rollback()
         click.echo("nothing new: every valid row is imported already; nothing was written")

@@ -175,6 +175,13 @@ def test_dry_run_writes_nothing(runner, points):
     out = run(runner, KOBO, "W1/DV", "sipas-services", "--map", "kobo-sipas-services", "--dry-run")
     assert out.exit_code == 0 and "dry run" in out.output
     assert count() == 0 and count(ResponseImport) == 0
+    bad = run(runner, GOOGLE, "W1/CT", "sipas-counter", "--map", "google-forms-sipas-counter",
+              "--dry-run")
+    assert bad.exit_code == 1 and "2 row(s) have problems" in bad.output
+    valid = run(runner, GOOGLE, "W1/CT", "sipas-counter", "--map", "google-forms-sipas-counter",
+                "--dry-run", "--valid-rows")
+    assert valid.exit_code == 0 and "dry run" in valid.output
+    assert count() == 0 and count(ResponseImport) == 0
 
 
 def test_a_mapping_that_does_not_fit_is_refused_with_the_column(runner, points, tmp_path):
