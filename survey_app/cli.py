@@ -12,6 +12,7 @@ import instruments
 from survey_app import create_app, read_replica
 from survey_app.cli_analyze import analyze
 from survey_app.cli_forecast import forecast_command, targets_command
+from survey_app.cli_import import responses_commands
 from survey_app.cli_paper import paper_forms_command
 from survey_app.cli_report import report_command
 from survey_app.cli_retention import retention_group
@@ -266,44 +267,62 @@ def export_command(unit_code, instrument_code, period, fmt, output, codebook):
     click.echo(f"{count} responses -> {output}")
 
 
-@main.command("import")
-@click.argument("kind", type=click.Choice(["units", "service-points", "procedures",
-                                           "dossier-counts"]))
+@main.group("import")
+def import_group():
+    """Import the organisation (units, service points, procedures) or responses."""
+
+
+def org_import_command(kind):
+    @click.command(kind)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+    @with_appcontext
+    def import_command(path, dry_run):
+        """Import units, service points or procedures from a CSV (see docs/import.md).
+
+        Nothing is written unless every row is valid; problems are listed as row, column,
+        problem. A unit row with valid_to and successor_code is retired into its successor
+        (2025 reform).
+        """
+        from survey_app.services.org_import import IMPORTERS
+
+        try:
+            report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{path}: not UTF-8 text") from None
+        if not report.ok:
+            db.session.rollback()
+            for row, column, problem in report.problems:
+                where = f"row {row}, column '{column}'" if column else f"row {row}"
+                click.echo(f"{where}: {problem}", err=True)
+            raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"valid: {report.created} new, {report.updated} updated, "
+                       f"{report.retired} retired (dry run, nothing written)")
+            return
+        db.session.commit()
+        click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
+
+    import_command.help = import_command.help.replace("units, service points or procedures",
+                                                      kind.replace("-", " "))
+    return import_command
+
+
+for _kind in ("units", "service-points", "procedures"):
+    import_group.add_command(org_import_command(_kind))
+
+
+@import_group.command("dossier-counts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @with_appcontext
-def import_command(kind, path, dry_run):
-    """Import units, service points or procedures from a CSV (see docs/import.md).
+def import_dossier_counts_command(path, dry_run):
+    """Dossiers returned per service point and month: unit, service_point, month (2026-03),
+    count[, procedure]; a month sent again replaces the stored one."""
+    from survey_app.cli_dossiers import import_dossier_counts
 
-    Nothing is written unless every row is valid; problems are listed as row, column, problem.
-    A unit row with valid_to and successor_code is retired into its successor (2025 reform).
-    dossier-counts: unit, service_point, month (2026-03), count[, procedure]; a month sent
-    again replaces the stored one.
-    """
-    from survey_app.services.org_import import IMPORTERS
-
-    if kind == "dossier-counts":
-        from survey_app.cli_dossiers import import_dossier_counts
-
-        import_dossier_counts(path, dry_run)
-        return
-    try:
-        report = IMPORTERS[kind](path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path}: not UTF-8 text") from None
-    if not report.ok:
-        db.session.rollback()
-        for row, column, problem in report.problems:
-            where = f"row {row}, column '{column}'" if column else f"row {row}"
-            click.echo(f"{where}: {problem}", err=True)
-        raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported")
-    if dry_run:
-        db.session.rollback()
-        click.echo(f"valid: {report.created} new, {report.updated} updated, "
-                   f"{report.retired} retired (dry run, nothing written)")
-        return
-    db.session.commit()
-    click.echo(f"{report.created} new, {report.updated} updated, {report.retired} retired")
+    import_dossier_counts(path, dry_run)
 
 
 @main.command("check-config")
@@ -335,6 +354,8 @@ main.add_command(report_command)
 main.add_command(retention_group)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
+for _command in responses_commands:
+    import_group.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

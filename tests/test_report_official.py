@@ -113,13 +113,12 @@ def answers_of(unit, code, period):
 def test_every_finding_says_what_its_numbers_say(city):
     from flask_babel import force_locale
 
+    from survey_app.extensions import db
+    from survey_app.models import DossierCount
     from survey_app.services.periods import parse_period
     from survey_app.services.report_document import build
     from survey_app.services.reports import number, report_data
     from survey_app.services.results import unit_results
-
-    from survey_app.extensions import db
-    from survey_app.models import DossierCount
 
     # without dossier counts every weight is 1, so the shares below are the raw answers'
     # (weighted designs are checked against R in tests/test_design_r.py)

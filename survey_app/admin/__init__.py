@@ -10,6 +10,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register on import)
     dossiers,
     exports,
     feedback,
+    imports,
     insights,
     instruments,
     keys,

@@ -3,6 +3,7 @@ from survey_app.models.access import ApiKey, AuditLog, Invitation, Role, User
 from survey_app.models.base import Base
 from survey_app.models.dossier import DossierCount
 from survey_app.models.feedback import CaseStatus, CommentTheme, FeedbackCase
+from survey_app.models.imports import ImportStatus, ResponseImport
 from survey_app.models.instrument import Instrument, InstrumentVersion
 from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
@@ -13,7 +14,7 @@ __all__ = [
     "Answer", "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
     "CommentTheme",
     "DossierCount",
-    "FeedbackCase",
+    "FeedbackCase", "ImportStatus", "ResponseImport",
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "PaperBatch",
     "PaperDecision", "PaperEntry", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",

@@ -61,6 +61,9 @@ class Response(Base):
     quarantine_reviewed_at: Mapped[datetime | None]
     source_hash: Mapped[str | None] = mapped_column(sa.String(20))
     answer_digest: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The file import that brought this response in (channel ``import``), else None.
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response_import.id"),
+                                                  index=True)
 
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="response", cascade="all, delete-orphan"

@@ -21,12 +21,14 @@ from instruments.answers import clean_answers
 from survey_app.extensions import db
 from survey_app.models import Answer, Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
-from survey_app.services import quarantine
+from survey_app.services import bulk_copy, quarantine
 
 RESPONSE = Response.__table__
 ANSWER = Answer.__table__
 COMMENT = Comment.__table__
 INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: Rows per statement of the bulk inserts (imports): few round trips, bounded memory.
+BULK_ROWS = 1000
 
 
 class SubmissionInvalid(ValueError):
@@ -151,3 +153,44 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
         raise InvitationUsed()
     write_answers(new_id, cleaned)
     return Submitted(new_id, duplicate=False)
+
+
+def insert_new_responses(rows):
+    """Insert many ``response_row`` dicts at once; return {client_uuid: id} of the new ones.
+
+    The bulk form of ``insert_once`` for imports: one ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING`` per batch of rows (SQLAlchemy's "insertmanyvalues"; on PostgreSQL a COPY
+    then one such INSERT, see ``bulk_copy``), so a UUID stored before is skipped by the
+    database and 50,000 rows take a few statements, not 50,000.
+    """
+    if not rows:
+        return {}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return bulk_copy.insert_new_responses(RESPONSE, rows)
+    insert = INSERT_FOR_DIALECT[dialect]
+    statement = (insert(RESPONSE).on_conflict_do_nothing()
+                 .returning(RESPONSE.c.id, RESPONSE.c.client_uuid))
+    found = {}
+    for start in range(0, len(rows), BULK_ROWS):
+        result = db.session.execute(statement, rows[start:start + BULK_ROWS])
+        found.update((client_uuid, new_id) for new_id, client_uuid in result)
+    return found
+
+
+def write_answers_many(pairs):
+    """Answers and comments of many responses: ``pairs`` of (response id, CleanAnswers)."""
+    answers, comments = [], []
+    for response_id, cleaned in pairs:
+        answers.extend({"response_id": response_id, "item_code": code, "value": value}
+                       for code, value in cleaned.values.items())
+        if cleaned.comment:
+            comments.append({"response_id": response_id, "text": cleaned.comment,
+                             "status": "new"})
+    copy = db.session.get_bind().dialect.name == "postgresql"
+    for table, values in ((ANSWER, answers), (COMMENT, comments)):
+        if copy:
+            bulk_copy.insert_rows(table, values)
+            continue
+        for start in range(0, len(values), BULK_ROWS * 10):
+            db.session.execute(sa.insert(table), values[start:start + BULK_ROWS * 10])

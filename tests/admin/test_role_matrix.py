@@ -4,13 +4,15 @@ Staff are scoped to a ward; "own" targets lie in it, "other" targets in a neighb
 ward. Nobody sees or changes another unit's data (404), only managers change anything
 (403 otherwise), and a stranger is sent to the sign-in page.
 """
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 import instruments
 from survey_app.extensions import db
 from survey_app.models import ApiKey, Role, User
-from survey_app.services import api_keys, paper
+from survey_app.services import api_keys, import_maps, instrument_store, paper, response_import
 from tests.conftest import csrf_from
 
 MANAGERS = {Role.ADMIN, Role.UNIT_MANAGER}
@@ -18,6 +20,7 @@ HANDLERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER}
 EXPORTERS = {Role.ADMIN, Role.UNIT_MANAGER, Role.ANALYST}
 TYPISTS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER, Role.DATA_ENTRY}
 ASSISTANTS = {Role.ADMIN, Role.UNIT_MANAGER, Role.COUNTER_OFFICER}
+IMPORTERS = EXPORTERS
 # (endpoint, method, target, roles allowed (None: every staff role), form data)
 ROUTES = [
     ("admin.index", "GET", None, None, None),
@@ -76,7 +79,15 @@ ROUTES = [
     ("admin.list_quarantine", "GET", "unit", MANAGERS, None),
     ("admin.decide_quarantine", "POST", "unit", MANAGERS,
      {"action": "release", "response": "1"}),
+    ("admin.list_imports", "GET", None, IMPORTERS, None),
+    ("admin.show_import", "GET", "import", IMPORTERS, None),
+    ("admin.download_import_problems", "GET", "import", IMPORTERS, None),
+    ("admin.download_import_mapping", "GET", "import", IMPORTERS, None),
+    ("admin.confirm_import", "POST", "import", IMPORTERS, {"accept_bad_rows": "y"}),
+    ("admin.undo_import", "POST", "import", IMPORTERS, {}),
+    ("admin.discard_import", "POST", "import_discard", IMPORTERS, {}),
 ]
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "google-forms-sipas-counter.csv"
 EXEMPT = {"admin.login", "admin.logout", "admin.static"}
 
 
@@ -91,6 +102,7 @@ def url(endpoint, target, things):
         "admin.list_instruments": "/admin/instruments",
         "admin.list_paper_batches": "/admin/paper", "admin.create_paper_batch": "/admin/paper/new",
         "admin.dossier_counts": "/admin/dossier-counts",
+        "admin.list_imports": "/admin/imports",
         "admin.download_instrument":
             f"/admin/instruments/sipas-counter/{instruments.get('sipas-counter').version}.xlsx",
     }
@@ -99,7 +111,9 @@ def url(endpoint, target, things):
     ids = {"point": things["point"].id, "unit": things["unit"].id, "key": things["key"],
            "unitkey": things["unitkey"],
            "comment": things["comment"], "response": things["response"], "case": things["case"],
-           "user": things["user"], "batch": things["batch"], "theme": things["theme"]}
+           "user": things["user"], "batch": things["batch"], "theme": things["theme"],
+           "import": things["import"],
+           "import_discard": things["import_discard"]}
     return {
         "admin.show_service_point": "/admin/service-points/{}",
         "admin.download_qr": "/admin/service-points/{}/qr.png",
@@ -138,6 +152,12 @@ def url(endpoint, target, things):
         "admin.show_crosstab": "/admin/units/{}/crosstab",
         "admin.list_quarantine": "/admin/units/{}/quarantine",
         "admin.decide_quarantine": "/admin/units/{}/quarantine",
+        "admin.show_import": "/admin/imports/{}",
+        "admin.download_import_problems": "/admin/imports/{}/problems.csv",
+        "admin.download_import_mapping": "/admin/imports/{}/mapping.yaml",
+        "admin.confirm_import": "/admin/imports/{}/confirm",
+        "admin.undo_import": "/admin/imports/{}/undo",
+        "admin.discard_import": "/admin/imports/{}/discard",
     }[endpoint].format(ids[target])
 
 
@@ -183,10 +203,16 @@ def world(client, make_unit, make_service_point):
         theme = CommentTheme(unit_id=unit.id, name="Thái độ", keywords="thái độ")
         db.session.add(theme)
         db.session.commit()
-        things[name] = {"batch": batch.id, "theme": theme.id, "unit": unit, "point": point, "key": row.id,
-                        "unitkey": unit_key.id,
+        imports = [response_import.start(point, *instrument_store.current_version("sipas-counter"),
+                                         SAMPLE.read_bytes(), "google.csv",
+                                         import_maps.ready_made()["google-forms-sipas-counter"])[0]
+                   for _ in range(2)]
+        db.session.commit()
+        things[name] = {"batch": batch.id, "theme": theme.id,
+                        "unit": unit, "point": point, "key": row.id, "unitkey": unit_key.id,
                         "comment": comment.id,
-                        "response": comment.response_id, "case": case.id, "user": colleague.id}
+                        "response": comment.response_id, "case": case.id, "user": colleague.id,
+                        "import": imports[0].id, "import_discard": imports[1].id}
     return things
 
 

@@ -1,19 +1,37 @@
 """Every console page of the demo fits a 360 px phone: no sideways scroll of the page
 (wide tables and charts scroll inside their own box), in Vietnamese and English."""
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from survey_app.extensions import db
-from survey_app.models import Comment, CommentTheme, FeedbackCase, ServicePoint, Unit, User
-from survey_app.services import comment_analysis, feedback
+from survey_app.models import (
+    Comment,
+    CommentTheme,
+    FeedbackCase,
+    ResponseImport,
+    ServicePoint,
+    Unit,
+    User,
+)
+from survey_app.services import (
+    comment_analysis,
+    feedback,
+    import_maps,
+    instrument_store,
+    response_import,
+)
 
 pytestmark = pytest.mark.browser
 
 #: Console GET pages that are files, not pages.
 DOWNLOADS = {"admin.export_responses", "admin.download_report", "admin.download_qr",
              "admin.download_posters", "admin.download_instrument", "admin.index",
-             "admin.static", "admin.paper_batch_pdf", "admin.paper_forms_of_point"}
+             "admin.static", "admin.paper_batch_pdf", "admin.paper_forms_of_point",
+             "admin.download_import_problems", "admin.download_import_mapping"}
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "google-forms-sipas-counter.csv"
 
 
 def console_pages(app):
@@ -30,6 +48,9 @@ def console_pages(app):
         batch = paper_batch_with_a_difference(point, admin, manager)
         theme = db.session.scalar(sa.select(CommentTheme).filter_by(unit_id=city.id)) or \
             comment_analysis.save_theme(city, "Thái độ", "thái độ, thai do")
+        the_import = db.session.scalar(sa.select(ResponseImport)) or response_import.start(
+            point, *instrument_store.current_version(point.instrument_code), SAMPLE.read_bytes(),
+            "google.csv", import_maps.ready_made()["google-forms-sipas-counter"])[0]
         db.session.commit()
         return {
             "admin.login": "/admin/login", "admin.list_units": "/admin/units",
@@ -60,6 +81,8 @@ def console_pages(app):
             "admin.list_responses": f"/admin/units/{city.id}/responses",
             "admin.show_crosstab": f"/admin/units/{city.id}/crosstab?rows=sector&cols=sex",
             "admin.list_quarantine": f"/admin/units/{city.id}/quarantine",
+            "admin.list_imports": "/admin/imports",
+            "admin.show_import": f"/admin/imports/{the_import.id}",
         }
 
 
