@@ -38,9 +38,26 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
     with migrate_ext.db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, drop, rename). With foreign keys on,
+            # dropping ``response`` would cascade-delete its answers or fail on rows that
+            # point at it; SQLite's own recipe is to switch the checks off around the change
+            # and verify them afterwards. The pragma only acts outside a transaction, so it
+            # goes to the driver's connection before the migration's transaction begins.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                raw = connection.connection.driver_connection
+                raw.execute("PRAGMA foreign_keys=ON")
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken after the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -53,6 +53,8 @@ def test_0005_drops_the_link_from_responses_to_invitations(backend, database_url
                 "unit_id, invitation_id, channel, verified, locale, submitted_at, weight) "
                 "VALUES (1, '6f1c2b9e-0a4d-4c1e-9b7a-3d2f1e0c9b8a', 1, 1, 1, 7, 'invitation', "
                 "true, 'vi', '2025-03-02 10:11:12', 1)",
+                "INSERT INTO answer (response_id, item_code, value) VALUES (1, 'staff', 4)",
+                "INSERT INTO comment (id, response_id, text, status) VALUES (1, 1, 'x', 'new')",
             ):
                 conn.execute(sa.text(statement))
         upgrade(revision="0005")
@@ -60,7 +62,11 @@ def test_0005_drops_the_link_from_responses_to_invitations(backend, database_url
             columns = {c["name"] for c in sa.inspect(conn).get_columns("response")}
             verified = conn.execute(sa.text("SELECT verified FROM response")).scalar()
             used_at = conn.execute(sa.text("SELECT used_at FROM invitation")).scalar()
+            # rebuilding ``response`` on SQLite must not cascade-delete what points at it
+            kept = conn.execute(sa.text("SELECT (SELECT count(*) FROM answer), "
+                                        "(SELECT count(*) FROM comment)")).one()
         assert "invitation_id" not in columns and verified
+        assert tuple(kept) == (1, 1)
         assert str(used_at).startswith("2025-03-02 00:00:00")  # the day, not the time
         downgrade(revision="0004")
         db.engine.dispose()
