@@ -184,7 +184,8 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
         n_eff = counts["sw"] ** 2 / counts["sw2"]
         deff = variance[:, sat] / srs_variance[:, sat]
     n_eff = np.nan_to_num(n_eff)
-    low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff, design.df, level, ci)
+    low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff, design.df, level, ci,
+                          n=counts["n_valid"])
     codes = (*contrasts.codes, "all_satisfied")
     levels = (*contrasts.levels, "respondent")
     names = (*contrasts.names, "all items satisfied")
