@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.calibration import Calibration
 from analysis.design import Design, group_sum, make_design, variance_of_totals
 from analysis.intervals import intervals
 from analysis.linearise import (
@@ -53,7 +54,7 @@ def check_answers(answers, items):
 
 
 def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=None,
-                     cells=None, base_weights=None, ci=CIMethod.LOGIT, level=0.95):
+                     cells=None, base_weights=None, margins=None, ci=CIMethod.LOGIT, level=0.95):
     """Every item index and index-tree node, in every domain, with its uncertainty.
 
     Parameters
@@ -70,7 +71,11 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         Post-strata, when ``design.weights`` were post-stratified to known counts: the
         variance then uses residuals within cells (R ``postStratify``).
     base_weights : array (n,), optional
-        The weights before post-stratification (default: all 1).
+        The weights before post-stratification or raking (default: all 1).
+    margins : list of arrays (n,) of int, optional
+        Raking: the category code of each response in each margin, when
+        ``design.weights`` were raked to known margins (``analysis.weighting.rake``); the
+        variance then uses residuals on the margins, as R ``calibrate(calfun="raking")``.
     ci : CIMethod
     level : float
 
@@ -148,6 +153,14 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     width = 2 * m + 1
     psu_totals = np.zeros((len(combos), width))
     srs_sums, srs_squares = np.zeros((n_domains, width)), np.zeros((n_domains, width))
+    calibration = None
+    if margins is not None:
+        if cells is not None:
+            raise ValueError("post-stratify or rake, not both")
+        base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
+        calibration = Calibration(margins, w, base, design.psu, n_psu)
+        xz = np.zeros((n_domains, calibration.size, width))
+        zw = np.zeros((n_domains, calibration.size, width))
     row_pattern = pattern_of[row_domain]
     for part in chunks(len(rows)):
         who = rows[part]
@@ -163,8 +176,18 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
             z[selected] = u[selected] @ full.T
         psu_totals += group_sum(combo_of[part], len(combos), z)
         srs_sums += group_sum(row_domain[part], n_domains, z)
+        if calibration is not None:
+            part_xz, part_zw = calibration.sums(who, row_domain[part], n_domains, z)
+            xz += part_xz
+            zw += part_zw
         z *= z
         srs_squares += group_sum(row_domain[part], n_domains, z)
+    if calibration is not None:
+        dense = np.zeros((n_domains * n_psu, width))
+        dense[combos] = psu_totals
+        dense = dense.reshape(n_domains, n_psu, width)
+        calibration.adjust(dense, xz, zw, srs_sums, srs_squares)
+        combos, psu_totals = np.arange(n_domains * n_psu), dense.reshape(-1, width)
     psu_ids, psu_domain = combos % n_psu, combos // n_psu
     variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
     # deff: against the same values as a simple random sample (each row its own PSU)

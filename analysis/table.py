@@ -7,7 +7,7 @@ import pandas as pd
 from analysis.design import make_design
 from analysis.indices import check_answers
 from analysis.options import LonelyPSU
-from analysis.weighting import post_stratify
+from analysis.weighting import post_stratify, rake, trim
 
 NO_ANSWER = {"", "na", "NA", "n/a", "N/A"}
 COUNT_COLUMNS = ("count", "Freq", "N")
@@ -23,6 +23,7 @@ class Prepared:
     cells: np.ndarray | None
     base_weights: np.ndarray
     n: int
+    margins: list | None = None   # raking: category codes per margin (list of arrays)
 
 
 def read_table(source):
@@ -160,11 +161,60 @@ def cells_and_weights(frame, weights, population):
     return codes.astype(np.int64), post_stratify(weights, codes, counts)
 
 
+MARGIN_COLUMNS = ("margin", "category", "count")
+
+
+def margin_columns(margins):
+    """The response columns a margins file (margin, category, count) rakes on."""
+    require_columns(margins, MARGIN_COLUMNS, "margins file")
+    names = margins["margin"].str.strip()
+    if (names == "").any():
+        raise ValueError(f"margins file, row {int(np.flatnonzero(names == '')[0]) + 1}: "
+                         "the margin is empty")
+    return list(dict.fromkeys(names))
+
+
+def raked_weights(frame, weights, margins):
+    """Category codes of every margin and the weights raked to the margins' counts."""
+    columns = margin_columns(margins)
+    require_columns(frame, columns, "raking margin")
+    counts = numeric_column(margins, "count", "a known count")
+    names = margins["margin"].str.strip().to_numpy()
+    categories = margins["category"].str.strip().to_numpy()
+    codes, targets = [], []
+    for column in columns:
+        mine = names == column
+        known = pd.Index(categories[mine])
+        if known.has_duplicates:
+            raise ValueError(f"margins file: margin '{column}' lists category "
+                             f"'{known[known.duplicated()][0]}' twice")
+        values = frame[column].fillna("").astype(str).str.strip()
+        code = known.get_indexer(values)
+        if (code < 0).any():
+            row = int(np.flatnonzero(code < 0)[0])
+            raise ValueError(f"row {row + 1}, column '{column}': {values.iloc[row]!r} is not a "
+                             f"category of margin '{column}' in the margins file")
+        present = np.bincount(code, minlength=len(known))
+        if (present == 0).any():
+            raise ValueError(f"margin '{column}', category '{known[int(np.flatnonzero(present == 0)[0])]}'"
+                             " has no respondents: merge it with a neighbouring category")
+        codes.append(code.astype(np.int64))
+        targets.append(counts[mine])
+    return codes, rake(weights, codes, targets)
+
+
 def prepare(frame, items, weight=None, strata=None, psu=None, by=(), population=None,
-            lonely=LonelyPSU.ADJUST):
-    """Check a responses table and return the arrays and design ``estimate_indices`` needs."""
+            lonely=LonelyPSU.ADJUST, trim_cap=None, margins=None):
+    """Check a responses table and return the arrays and design ``estimate_indices`` needs.
+
+    Weights: the ``weight`` column (or 1), trimmed at ``trim_cap`` times their mean, then
+    post-stratified to ``population`` or raked to ``margins`` (DataFrames of strings).
+    Trimming comes first, so the calibrated totals hold exactly.
+    """
     if len(frame) == 0:
         raise ValueError("the table has no responses")
+    if population is not None and margins is not None:
+        raise ValueError("post-stratify or rake, not both")
     require_columns(frame, items, "item")
     for what, column in (("weight", weight), ("stratum", strata), ("PSU", psu)):
         if column:
@@ -172,11 +222,16 @@ def prepare(frame, items, weight=None, strata=None, psu=None, by=(), population=
     require_columns(frame, list(by), "domain (--by)")
     answers = answer_matrix(frame, items)
     weights = numeric_column(frame, weight, "a weight") if weight else np.ones(len(frame))
-    cells, base_weights = None, weights
+    if trim_cap:
+        weights = trim(weights, trim_cap)
+    cells, base_weights, margin_codes = None, weights, None
     if population is not None:
         cells, weights = cells_and_weights(frame, weights, population)
+    if margins is not None:
+        margin_codes, weights = raked_weights(frame, weights, margins)
     design = make_design(len(frame), weights,
                          label_column(frame, strata) if strata else None,
                          label_column(frame, psu) if psu else None, lonely)
     domain, keys = domains_of(frame, list(by))
-    return Prepared(answers, design, domain, keys, tuple(by), cells, base_weights, len(frame))
+    return Prepared(answers, design, domain, keys, tuple(by), cells, base_weights, len(frame),
+                    margin_codes)
