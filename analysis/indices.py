@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.aggregate import aggregate, answer_codes, cell_totals, srs_squares
 from analysis.calibration import Calibration
 from analysis.design import Design, group_sum, make_design, variance_of_totals
 from analysis.intervals import intervals
@@ -39,7 +40,19 @@ class Analysis:
 
 
 def check_answers(answers, items):
-    """Answers as floats: 1-5, NaN for no valid answer; ValueError naming row and column."""
+    """Answers as floats: 1-5, NaN for no valid answer; ValueError naming row and column.
+
+    uint8 codes (0 = no valid answer, ``analysis.table.answer_matrix``) are returned as
+    they are, once checked."""
+    if isinstance(answers, np.ndarray) and answers.dtype == np.uint8:
+        if answers.ndim != 2 or answers.shape[1] != len(items):
+            raise ValueError(f"answers must have one column per scored item ({len(items)}), "
+                             f"got shape {answers.shape}")
+        if answers.size and answers.max() > 5:
+            row, col = (int(i) for i in np.argwhere(answers > 5)[0])
+            raise ValueError(f"row {row + 1}, column '{items[col]}': {answers[row, col]} is not "
+                             "an answer 1-5")
+        return answers
     values = np.asarray(answers, dtype=float)
     if values.ndim != 2 or values.shape[1] != len(items):
         raise ValueError(f"answers must have one column per scored item ({len(items)}), "
@@ -54,7 +67,8 @@ def check_answers(answers, items):
 
 
 def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=None,
-                     cells=None, base_weights=None, margins=None, ci=CIMethod.LOGIT, level=0.95):
+                     cells=None, base_weights=None, margins=None, ci=CIMethod.LOGIT, level=0.95,
+                     engine="auto"):
     """Every item index and index-tree node, in every domain, with its uncertainty.
 
     Parameters
@@ -78,6 +92,10 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         variance then uses residuals on the margins, as R ``calibrate(calfun="raking")``.
     ci : CIMethod
     level : float
+    engine : "auto" or "rows"
+        "auto" aggregates by (domain, PSU) in one sorted pass when the weights are neither
+        post-stratified nor raked, and goes row by row otherwise; "rows" always goes row
+        by row (the tests compare the two).
 
     Returns
     -------
@@ -99,19 +117,16 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     k, m = len(contrasts.items), len(contrasts.codes)
     structure = (np.abs(np.nan_to_num(contrasts.matrix)) > 0).T.astype(float)
 
-    # Pass 1: domain totals of numerators and denominators, and counts.
-    numerator = np.zeros((n_domains, 2 * k + 1))
-    denominator = np.zeros((n_domains, 2 * k + 1))
-    counts = {name: np.zeros((n_domains, m + 1)) for name in ("n_valid", "sw", "sw2")}
-    for part in chunks(n):
-        y, x, valid, any_valid = measures(values[part])
-        numerator += group_sum(domain[part], n_domains, y, w[part])
-        denominator += group_sum(domain[part], n_domains, x, w[part])
-        valid_for = np.hstack([(valid @ structure) > 0, any_valid[:, None]]).astype(float)
-        counts["n_valid"] += group_sum(domain[part], n_domains, valid_for)
-        counts["sw"] += group_sum(domain[part], n_domains, valid_for, w[part])
-        counts["sw2"] += group_sum(domain[part], n_domains, valid_for, w[part] ** 2)
-    counts["n"] = np.bincount(domain, minlength=n_domains)
+    n_psu = int(design.psu.max()) + 1
+    aggregated = cells is None and margins is None and engine != "rows"
+    if values.dtype == np.uint8 and not aggregated:  # the row path works on floats
+        values = np.where(values == 0, np.nan, values.astype(float))
+    if aggregated:  # one sorted pass gives every sum (analysis.aggregate)
+        sums = aggregate(answer_codes(values), w, domain, design.psu, n_domains, n_psu,
+                         structure)
+        numerator, denominator, counts = sums.numerator, sums.denominator, sums.counts
+    else:
+        numerator, denominator, counts = domain_sums(values, w, domain, n_domains, structure, m)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = numerator / denominator
         scale = 1.0 / denominator
@@ -139,7 +154,47 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         estimate[np.ix_(in_pattern, np.concatenate([undefined, m + undefined]))] = np.nan
     estimate[denominator[:, 2 * k] <= 0, 2 * m] = np.nan
 
-    # Pass 2: linearised values, straight into (domain, PSU) totals and SRS sums.
+    if aggregated:
+        psu_totals = cell_totals(sums, ratio_safe, scale, fulls, pattern_of)
+        psu_ids, psu_domain = sums.cell_psu, sums.cell_domain
+        srs_sums = group_sum(psu_domain, n_domains, psu_totals)
+        squares = srs_squares(sums, ratio_safe, scale, fulls, pattern_of, m)
+    else:
+        psu_totals, psu_ids, psu_domain, srs_sums, squares = linearised_totals(
+            values, design, domain, n_domains, n_psu, cells, base_weights, margins,
+            ratio_safe, scale, fulls, pattern_of, m)
+    variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
+    # deff: against the same values as a simple random sample (each row its own PSU)
+    srs_variance = n / (n - 1) * (squares - srs_sums ** 2 / n) if n > 1 else squares
+    return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
+                    coefficients, pattern_of, ci, level,
+                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain))
+
+
+def domain_sums(values, w, domain, n_domains, structure, m):
+    """Pass 1 of the row path: domain totals of numerators and denominators, and counts."""
+    k = values.shape[1]
+    numerator = np.zeros((n_domains, 2 * k + 1))
+    denominator = np.zeros((n_domains, 2 * k + 1))
+    counts = {name: np.zeros((n_domains, m + 1)) for name in ("n_valid", "sw", "sw2")}
+    for part in chunks(len(domain)):
+        y, x, valid, any_valid = measures(values[part])
+        numerator += group_sum(domain[part], n_domains, y, w[part])
+        denominator += group_sum(domain[part], n_domains, x, w[part])
+        valid_for = np.hstack([(valid @ structure) > 0, any_valid[:, None]]).astype(float)
+        counts["n_valid"] += group_sum(domain[part], n_domains, valid_for)
+        counts["sw"] += group_sum(domain[part], n_domains, valid_for, w[part])
+        counts["sw2"] += group_sum(domain[part], n_domains, valid_for, w[part] ** 2)
+    counts["n"] = np.bincount(domain, minlength=n_domains)
+    return numerator, denominator, counts
+
+
+def linearised_totals(values, design, domain, n_domains, n_psu, cells, base_weights, margins,
+                      ratio_safe, scale, fulls, pattern_of, m):
+    """Pass 2 of the row path (post-stratified or raked weights, whose residuals reach
+    beyond the domain): linearised values straight into (domain, PSU) totals and SRS sums."""
+    n = len(domain)
+    w = design.weights
     if cells is None:
         rows, row_domain, chosen, pair_means = np.arange(n), domain, None, None
     else:
@@ -189,12 +244,7 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         calibration.adjust(dense, xz, zw, srs_sums, srs_squares)
         combos, psu_totals = np.arange(n_domains * n_psu), dense.reshape(-1, width)
     psu_ids, psu_domain = combos % n_psu, combos // n_psu
-    variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
-    # deff: against the same values as a simple random sample (each row its own PSU)
-    srs_variance = n / (n - 1) * (srs_squares - srs_sums ** 2 / n) if n > 1 else srs_squares
-    return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
-                    coefficients, pattern_of, ci, level,
-                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain))
+    return psu_totals, psu_ids, psu_domain, srs_sums, srs_squares
 
 
 def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, coefficients,

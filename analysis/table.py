@@ -4,8 +4,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.design import make_design
-from analysis.indices import check_answers
+from analysis.aggregate import checked_codes
+from analysis.design import dense_codes, make_design
 from analysis.options import LonelyPSU
 from analysis.weighting import post_stratify, rake, trim
 
@@ -62,9 +62,22 @@ def require_columns(frame, columns, what):
 
 
 def answer_matrix(frame, items):
-    """Item columns as floats 1-5 with NaN for no valid answer; errors name row and column."""
+    """Item columns as answers 1-5 with no valid answer as NaN (floats) or, from columns
+    read as numbers, as uint8 codes with 0 for no valid answer (an eighth of the memory,
+    and what ``estimate_indices`` works on); errors name the row and column."""
     if all(frame[item].dtype.kind == "f" for item in items):
-        return check_answers(frame[list(items)].to_numpy(dtype=float), items)
+        codes = np.empty((len(frame), len(items)), dtype=np.uint8)
+        worst = None
+        for k, item in enumerate(items):
+            column = frame[item].to_numpy(dtype=float)
+            codes[:, k], first = checked_codes(column)
+            if first is not None and (worst is None or first < worst[0]):
+                worst = (first, k, column[first])
+        if worst is not None:
+            row, k, value = worst
+            raise ValueError(f"row {row + 1}, column '{items[k]}': {value:g} is not an answer "
+                             "1-5 (leave it empty for no valid answer)")
+        return codes
     values = np.full((len(frame), len(items)), np.nan)
     for k, item in enumerate(items):
         text = frame[item].str.strip()
@@ -125,7 +138,7 @@ def domains_of(frame, by):
         codes, labels = label_codes(frame, column)
         key = key * len(labels) + codes
         parts.append(labels)
-    combos, domain = np.unique(key, return_inverse=True)
+    domain, combos = dense_codes(key)
     keys = []
     for combo in combos:
         labels = []
