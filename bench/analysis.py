@@ -10,6 +10,7 @@
 import argparse
 import csv
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -17,7 +18,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# as `hailong analyze` does: BLAS threads only spin against each other on small products
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402
 
 # Run as a script, this file's folder comes first on sys.path and its name would shadow
 # the `analysis` package: take the folder out before importing it.

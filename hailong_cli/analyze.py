@@ -24,11 +24,11 @@ def write_output(payload_json, header, rows, fmt, output):
     if fmt == "json":
         import json
 
-        text = json.dumps(payload_json, ensure_ascii=False, indent=2, allow_nan=False)
-        if output:
+        if output:  # a file: compact (json's C encoder; indenting is done in Python)
+            text = json.dumps(payload_json, ensure_ascii=False, allow_nan=False)
             Path(output).write_text(text + "\n", encoding="utf-8")
         else:
-            click.echo(text)
+            click.echo(json.dumps(payload_json, ensure_ascii=False, indent=2, allow_nan=False))
     elif fmt == "csv":
         import csv
         import io
@@ -152,7 +152,7 @@ def analyze(responses, instrument_id, weight, strata, psu, by, population, margi
         info = {"n": prepared.n, "weights": weight, "strata": strata, "psu": psu,
                 "post_stratified": population is not None, "raked": margins_path is not None,
                 "trimmed_at": trim_cap}
-        header, rows = to_rows(result, by_columns)
+        header, rows = to_rows(result, by_columns) if fmt != "json" else (None, None)
         write_output(to_json(result, by_columns, {"id": instrument.id,
                                                   "version": instrument.version}, info),
                      header, rows, fmt, output)
