@@ -76,3 +76,16 @@ def test_lazy_group_runs_flask_and_standalone_commands():
 def test_the_analyze_choices_spelled_out_match_the_enums():
     assert analyze_module.LONELY_PSU == tuple(o.value for o in LonelyPSU)
     assert analyze_module.CI_METHODS == tuple(m.value for m in CIMethod)
+
+
+def test_analyze_itself_runs_without_flask_or_statsmodels(tmp_path):
+    from tests.analysis.oracle import ORACLE
+
+    out = tmp_path / "out.json"
+    _, modules = run_help(["analyze", str(ORACLE / "data" / "plain.csv"), "--instrument",
+                           str(ORACLE / "oracle.yaml"), "--weight", "w", "--by", "unit",
+                           "-o", str(out)])
+    assert json.loads(out.read_text(encoding="utf-8"))["by"] == ["unit"]
+    loaded = sorted(m for m in modules if m.split(".")[0] in ("flask", "statsmodels",
+                                                              "sqlalchemy", "survey_app"))
+    assert not loaded, loaded[:10]
