@@ -11,9 +11,21 @@ where Z_hj are PSU totals and n_h the number of PSUs of stratum h in the *whole*
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from analysis.options import LonelyPSU
+
+
+def dense_codes(key):
+    """(codes 0..k-1, sorted unique values) of non-negative integers, as
+    ``np.unique(key, return_inverse=True)`` gives them; by counting (no sort) when the
+    values are small, as label codes are."""
+    key = np.asarray(key)
+    if key.dtype.kind in "iu" and key.size and key.min() >= 0 and key.max() < 4 * key.size + 4096:
+        present = np.bincount(key) > 0
+        rank = np.cumsum(present) - 1
+        return rank[key].astype(np.int64), np.flatnonzero(present)
+    uniques, codes = np.unique(key, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64), uniques
 
 
 def _codes(values, name, n):
@@ -31,8 +43,8 @@ def _codes(values, name, n):
         if missing.any():
             raise ValueError(f"{name} is missing in row {int(np.flatnonzero(missing)[0]) + 1}")
         values = values.astype(str)
-    uniques, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64), len(uniques)
+    codes, uniques = dense_codes(values)
+    return codes, len(uniques)
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,8 +110,7 @@ def make_design(n, weights=None, strata=None, psu=None, lonely=LonelyPSU.ADJUST)
         psu_codes = np.arange(n, dtype=np.int64)
     else:
         raw, _ = _codes(psu, "psu", n)
-        _, psu_codes = np.unique(stratum * (raw.max() + 1) + raw, return_inverse=True)
-        psu_codes = psu_codes.astype(np.int64)
+        psu_codes, _ = dense_codes(stratum * (raw.max() + 1) + raw)
     n_psu = int(psu_codes.max()) + 1 if n else 0
     psu_stratum = np.zeros(n_psu, dtype=np.int64)
     psu_stratum[psu_codes] = stratum
@@ -114,12 +125,24 @@ def make_design(n, weights=None, strata=None, psu=None, lonely=LonelyPSU.ADJUST)
 def group_sum(keys, n_groups, values, weights=None):
     """Row sums of ``values`` (n, m) by integer ``keys`` (n,) into (n_groups, m).
 
-    With ``weights`` (n,), the sums of ``weights * values``, without forming that product.
+    With ``weights`` (n,), the sums of ``weights * values``. One stable sort and one
+    ``np.add.reduceat`` (no scipy: importing scipy.sparse costs more than the sums).
     """
-    n = keys.shape[0]
-    data = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    indicator = sparse.csr_matrix((data, (keys, np.arange(n))), shape=(n_groups, n))
-    return np.asarray(indicator @ values)
+    keys = np.asarray(keys, dtype=np.int64)
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    if weights is not None:
+        values = values * np.asarray(weights, dtype=float)[:, None]
+    out = np.zeros((n_groups, values.shape[1]))
+    if keys.shape[0] == 0:
+        return out
+    if keys.shape[0] > 1 and (keys[1:] < keys[:-1]).any():
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    out[keys[first]] = np.add.reduceat(values, first, axis=0)
+    return out
 
 
 def variance_of_totals(design, psu_totals, psu_ids, domain_of_total, n_domains):

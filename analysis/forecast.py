@@ -1,9 +1,11 @@
 """Forecasts of an index series, the model chosen by rolling-origin backtest.
 
 Each point of a series is an estimate with its own standard error (sampling error). The
-prediction interval of a future point adds that sampling variance to the model's
-forecast variance, so it covers the next *published* value, which will carry sampling
-error too. Every forecast reports its backtest accuracy (MAE, interval coverage).
+models are fitted to those published estimates, so the innovation variance they estimate
+(statsmodels' ETS ``var_pred_mean``, SARIMAX's ``se_mean``, the naive model's mean squared
+step) already contains the sampling error of the points: the prediction interval is the
+model's alone and covers the next *published* value. Every forecast
+reports its backtest accuracy (MAE, interval coverage).
 
 References
 ----------
@@ -27,7 +29,7 @@ class Forecast:
     mean: tuple               # per step ahead, 0-100
     low: tuple
     high: tuple
-    sd: tuple                 # total predictive SD (model + sampling)
+    sd: tuple                 # predictive SD of the next published value (the model's)
     backtest_mae: float | None
     backtest_coverage: float | None
     backtest_points: int
@@ -78,20 +80,22 @@ def _fit_predict(model, y, horizon, season=None, start=None):
                 result.params)
 
 
-def backtest(model, y, sampling_var, level, min_train=MIN_POINTS - 2, season=None):
-    """One-step-ahead errors and interval hits from every origin after ``min_train``.
+def backtest(model, y, level, min_train=MIN_POINTS - 2, season=None):
+    """One-step-ahead errors, interval hits and squared errors relative to the model's
+    variance (e²/v), from every origin after ``min_train``.
 
     The model is refitted at every origin on the data before it only; the previous
     origin's estimates start the optimiser (a warm start, no look-ahead)."""
     z = stats.norm.ppf(1 - (1 - level) / 2)
-    errors, hits = [], []
+    errors, hits, ratios = [], [], []
     params = None
     for origin in range(min_train, len(y)):
         mean, var, params = _fit_predict(model, y[:origin], 1, season, params)
-        sd = np.sqrt(var[0] + np.mean(sampling_var[max(0, origin - 6):origin]))
-        errors.append(abs(y[origin] - mean[0]))
-        hits.append(abs(y[origin] - mean[0]) <= z * sd)
-    return np.asarray(errors), np.asarray(hits)
+        error = abs(y[origin] - mean[0])
+        errors.append(error)
+        hits.append(error <= z * np.sqrt(var[0]))
+        ratios.append(error ** 2 / var[0] if var[0] > 0 else np.inf)
+    return np.asarray(errors), np.asarray(hits), np.asarray(ratios)
 
 
 def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None):
@@ -102,7 +106,9 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None)
     values : array of float
         The series, oldest first (monthly or quarterly estimates).
     se : array of float, optional
-        Standard error of each point (sampling error); default 0.
+        Standard error of each point (sampling error). Not added to the prediction
+        variance (the fitted models' innovations contain it already); kept so that
+        callers pass what they have, and checked for length.
     models : tuple of "ets" (damped-trend exponential smoothing), "ar1" (AR(1) with a
         constant, which reverts to the series' level), "sarima" (SARIMAX(1,0,0)(1,0,0)
         with period ``season``) and "naive" (last value)
@@ -126,7 +132,8 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None)
     unknown = set(models) - set(MODELS)
     if unknown:
         raise ValueError(f"unknown model(s) {sorted(unknown)}; choose from {', '.join(MODELS)}")
-    sampling_var = np.zeros(len(y)) if se is None else np.asarray(se, dtype=float) ** 2
+    if se is not None and len(se) != len(y):
+        raise ValueError(f"give one standard error per point ({len(y)}), got {len(se)}")
     min_train = MIN_POINTS - 2
     if "sarima" in models and seasonal_fits(len(y), season):
         min_train = max(min_train, 2 * season)
@@ -135,20 +142,21 @@ def forecast(values, se=None, horizon=3, level=0.95, models=MODELS, season=None)
     scores = {}
     for model in models:
         try:
-            errors, hits = backtest(model, y, sampling_var, level, min_train, season)
+            errors, hits, ratios = backtest(model, y, level, min_train, season)
         except (np.linalg.LinAlgError, ValueError):
             continue  # the optimiser failed on some origin: this model does not compete
-        if np.isfinite(errors).all():
-            scores[model] = (float(errors.mean()), float(hits.mean()), len(errors))
+        if np.isfinite(errors).all() and np.isfinite(ratios).all():
+            scores[model] = (float(errors.mean()), float(hits.mean()), len(errors),
+                             max(1.0, float(ratios.mean())))
     if not scores:
         return Forecast(None, (), (), (), (), None, None, 0,
                         reason="no model could be fitted to this series",
                         reason_code="no_model", series_points=len(y))
     best = min(scores, key=lambda m: scores[m][0])
     mean, model_var, _params = _fit_predict(best, y, horizon, season)
-    sd = np.sqrt(model_var + np.mean(sampling_var[-6:]))
+    mae, coverage, points, inflation = scores[best]
+    sd = np.sqrt(inflation * model_var)
     z = stats.norm.ppf(1 - (1 - level) / 2)
-    mae, coverage, points = scores[best]
     return Forecast(best, tuple(mean), tuple(np.clip(mean - z * sd, 0, 100)),
                     tuple(np.clip(mean + z * sd, 0, 100)), tuple(sd), mae, coverage, points,
                     series_points=len(y))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.aggregate import aggregate, answer_codes, cell_totals, srs_squares
+from analysis.calibration import Calibration
 from analysis.design import Design, group_sum, make_design, variance_of_totals
 from analysis.intervals import intervals
 from analysis.linearise import (
@@ -39,7 +41,19 @@ class Analysis:
 
 
 def check_answers(answers, items):
-    """Answers as floats: 1-5, NaN for no valid answer; ValueError naming row and column."""
+    """Answers as floats: 1-5, NaN for no valid answer; ValueError naming row and column.
+
+    uint8 codes (0 = no valid answer, ``analysis.table.answer_matrix``) are returned as
+    they are, once checked."""
+    if isinstance(answers, np.ndarray) and answers.dtype == np.uint8:
+        if answers.ndim != 2 or answers.shape[1] != len(items):
+            raise ValueError(f"answers must have one column per scored item ({len(items)}), "
+                             f"got shape {answers.shape}")
+        if answers.size and answers.max() > 5:
+            row, col = (int(i) for i in np.argwhere(answers > 5)[0])
+            raise ValueError(f"row {row + 1}, column '{items[col]}': {answers[row, col]} is not "
+                             "an answer 1-5")
+        return answers
     values = np.asarray(answers, dtype=float)
     if values.ndim != 2 or values.shape[1] != len(items):
         raise ValueError(f"answers must have one column per scored item ({len(items)}), "
@@ -54,7 +68,8 @@ def check_answers(answers, items):
 
 
 def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=None,
-                     cells=None, base_weights=None, ci=CIMethod.LOGIT, level=0.95):
+                     cells=None, base_weights=None, margins=None, ci=CIMethod.LOGIT, level=0.95,
+                     engine="auto"):
     """Every item index and index-tree node, in every domain, with its uncertainty.
 
     Parameters
@@ -71,9 +86,17 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         Post-strata, when ``design.weights`` were post-stratified to known counts: the
         variance then uses residuals within cells (R ``postStratify``).
     base_weights : array (n,), optional
-        The weights before post-stratification (default: all 1).
+        The weights before post-stratification or raking (default: all 1).
+    margins : list of arrays (n,) of int, optional
+        Raking: the category code of each response in each margin, when
+        ``design.weights`` were raked to known margins (``analysis.weighting.rake``); the
+        variance then uses residuals on the margins, as R ``calibrate(calfun="raking")``.
     ci : CIMethod
     level : float
+    engine : "auto" or "rows"
+        "auto" aggregates by (domain, PSU) in one sorted pass when the weights are neither
+        post-stratified nor raked, and goes row by row otherwise; "rows" always goes row
+        by row (the tests compare the two).
 
     Returns
     -------
@@ -95,19 +118,16 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     k, m = len(contrasts.items), len(contrasts.codes)
     structure = (np.abs(np.nan_to_num(contrasts.matrix)) > 0).T.astype(float)
 
-    # Pass 1: domain totals of numerators and denominators, and counts.
-    numerator = np.zeros((n_domains, 2 * k + 1))
-    denominator = np.zeros((n_domains, 2 * k + 1))
-    counts = {name: np.zeros((n_domains, m + 1)) for name in ("n_valid", "sw", "sw2")}
-    for part in chunks(n):
-        y, x, valid, any_valid = measures(values[part])
-        numerator += group_sum(domain[part], n_domains, y, w[part])
-        denominator += group_sum(domain[part], n_domains, x, w[part])
-        valid_for = np.hstack([(valid @ structure) > 0, any_valid[:, None]]).astype(float)
-        counts["n_valid"] += group_sum(domain[part], n_domains, valid_for)
-        counts["sw"] += group_sum(domain[part], n_domains, valid_for, w[part])
-        counts["sw2"] += group_sum(domain[part], n_domains, valid_for, w[part] ** 2)
-    counts["n"] = np.bincount(domain, minlength=n_domains)
+    n_psu = int(design.psu.max()) + 1
+    aggregated = cells is None and margins is None and engine != "rows"
+    if values.dtype == np.uint8 and not aggregated:  # the row path works on floats
+        values = np.where(values == 0, np.nan, values.astype(float))
+    if aggregated:  # one sorted pass gives every sum (analysis.aggregate)
+        sums = aggregate(answer_codes(values), w, domain, design.psu, n_domains, n_psu,
+                         structure)
+        numerator, denominator, counts = sums.numerator, sums.denominator, sums.counts
+    else:
+        numerator, denominator, counts = domain_sums(values, w, domain, n_domains, structure, m)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = numerator / denominator
         scale = 1.0 / denominator
@@ -135,7 +155,51 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         estimate[np.ix_(in_pattern, np.concatenate([undefined, m + undefined]))] = np.nan
     estimate[denominator[:, 2 * k] <= 0, 2 * m] = np.nan
 
-    # Pass 2: linearised values, straight into (domain, PSU) totals and SRS sums.
+    if aggregated:
+        psu_totals = cell_totals(sums, ratio_safe, scale, fulls, pattern_of)
+        psu_ids, psu_domain = sums.cell_psu, sums.cell_domain
+        srs_sums = group_sum(psu_domain, n_domains, psu_totals)
+        squares = srs_squares(sums, ratio_safe, scale, fulls, pattern_of, m)
+    else:
+        psu_totals, psu_ids, psu_domain, srs_sums, squares = linearised_totals(
+            values, design, domain, n_domains, n_psu, cells, base_weights, margins,
+            ratio_safe, scale, fulls, pattern_of, m)
+    variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
+    members = np.unique(domain * n_psu + design.psu)
+    domain_psus = np.column_stack([members // n_psu, members % n_psu])
+    df = domain_df(design, domain_psus, n_domains)
+    # deff: against the same values as a simple random sample (each row its own PSU)
+    srs_variance = n / (n - 1) * (squares - srs_sums ** 2 / n) if n > 1 else squares
+    return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
+                    coefficients, pattern_of, ci, level,
+                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain), df,
+                    domain_psus)
+
+
+def domain_sums(values, w, domain, n_domains, structure, m):
+    """Pass 1 of the row path: domain totals of numerators and denominators, and counts."""
+    k = values.shape[1]
+    numerator = np.zeros((n_domains, 2 * k + 1))
+    denominator = np.zeros((n_domains, 2 * k + 1))
+    counts = {name: np.zeros((n_domains, m + 1)) for name in ("n_valid", "sw", "sw2")}
+    for part in chunks(len(domain)):
+        y, x, valid, any_valid = measures(values[part])
+        numerator += group_sum(domain[part], n_domains, y, w[part])
+        denominator += group_sum(domain[part], n_domains, x, w[part])
+        valid_for = np.hstack([(valid @ structure) > 0, any_valid[:, None]]).astype(float)
+        counts["n_valid"] += group_sum(domain[part], n_domains, valid_for)
+        counts["sw"] += group_sum(domain[part], n_domains, valid_for, w[part])
+        counts["sw2"] += group_sum(domain[part], n_domains, valid_for, w[part] ** 2)
+    counts["n"] = np.bincount(domain, minlength=n_domains)
+    return numerator, denominator, counts
+
+
+def linearised_totals(values, design, domain, n_domains, n_psu, cells, base_weights, margins,
+                      ratio_safe, scale, fulls, pattern_of, m):
+    """Pass 2 of the row path (post-stratified or raked weights, whose residuals reach
+    beyond the domain): linearised values straight into (domain, PSU) totals and SRS sums."""
+    n = len(domain)
+    w = design.weights
     if cells is None:
         rows, row_domain, chosen, pair_means = np.arange(n), domain, None, None
     else:
@@ -149,6 +213,14 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     width = 2 * m + 1
     psu_totals = np.zeros((len(combos), width))
     srs_sums, srs_squares = np.zeros((n_domains, width)), np.zeros((n_domains, width))
+    calibration = None
+    if margins is not None:
+        if cells is not None:
+            raise ValueError("post-stratify or rake, not both")
+        base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
+        calibration = Calibration(margins, w, base, design.psu, n_psu)
+        xz = np.zeros((n_domains, calibration.size, width))
+        zw = np.zeros((n_domains, calibration.size, width))
     row_pattern = pattern_of[row_domain]
     for part in chunks(len(rows)):
         who = rows[part]
@@ -164,19 +236,20 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
             z[selected] = u[selected] @ full.T
         psu_totals += group_sum(combo_of[part], len(combos), z)
         srs_sums += group_sum(row_domain[part], n_domains, z)
+        if calibration is not None:
+            part_xz, part_zw = calibration.sums(who, row_domain[part], n_domains, z)
+            xz += part_xz
+            zw += part_zw
         z *= z
         srs_squares += group_sum(row_domain[part], n_domains, z)
+    if calibration is not None:
+        dense = np.zeros((n_domains * n_psu, width))
+        dense[combos] = psu_totals
+        dense = dense.reshape(n_domains, n_psu, width)
+        calibration.adjust(dense, xz, zw, srs_sums, srs_squares)
+        combos, psu_totals = np.arange(n_domains * n_psu), dense.reshape(-1, width)
     psu_ids, psu_domain = combos % n_psu, combos // n_psu
-    variance = variance_of_totals(design, psu_totals, psu_ids, psu_domain, n_domains)
-    members = np.unique(domain * n_psu + design.psu)
-    domain_psus = np.column_stack([members // n_psu, members % n_psu])
-    df = domain_df(design, domain_psus, n_domains)
-    # deff: against the same values as a simple random sample (each row its own PSU)
-    srs_variance = n / (n - 1) * (srs_squares - srs_sums ** 2 / n) if n > 1 else srs_squares
-    return assemble(contrasts, design, domain_keys, estimate, variance, srs_variance, counts,
-                    coefficients, pattern_of, ci, level,
-                    (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain), df,
-                    domain_psus)
+    return psu_totals, psu_ids, psu_domain, srs_sums, srs_squares
 
 
 def domain_df(design, domain_psus, n_domains):
@@ -202,7 +275,7 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
         deff = variance[:, sat] / srs_variance[:, sat]
     n_eff = np.nan_to_num(n_eff)
     low, high = intervals(np.nan_to_num(estimate[:, sat]), se[:, sat], n_eff,
-                          np.asarray(df, dtype=float)[:, None], level, ci)
+                          np.asarray(df, dtype=float)[:, None], level, ci, n=counts["n_valid"])
     codes = (*contrasts.codes, "all_satisfied")
     levels = (*contrasts.levels, "respondent")
     names = (*contrasts.names, "all items satisfied")

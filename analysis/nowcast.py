@@ -25,6 +25,7 @@ class Nowcast:
     df: float
     gap: float
     years: int
+    gap_sd: float = 0.0   # predictive SD of next year's gap alone (no sampling error)
 
     def probability_at_least(self, target):
         return float(stats.t.sf((target - self.estimate) / self.sd, self.df))
@@ -58,4 +59,5 @@ def nowcast(official, internal, current, current_se, prior_sd=3.0, prior_years=2
     sd = float(np.sqrt(variance))
     estimate = float(current + gap)
     t = stats.t.ppf(1 - (1 - level) / 2, df)
-    return Nowcast(estimate, estimate - t * sd, estimate + t * sd, sd, df, gap, k)
+    return Nowcast(estimate, estimate - t * sd, estimate + t * sd, sd, df, gap, k,
+                   float(np.sqrt(s2 * (1 + 1 / k))))

@@ -6,11 +6,14 @@ class CIMethod(enum.StrEnum):
     """How a confidence interval for a 0-100 index is formed.
 
     ``LOGIT``: logit(p) ± t·se/(p(1-p)), back-transformed (R ``svyciprop(method="logit")``);
-    stays inside 0-100. ``WALD``: estimate ± t·se.
+    stays inside 0-100. ``WALD``: estimate ± t·se. ``BETA``: Korn-Graubard, Clopper-Pearson on
+    the design's effective sample size with its degrees of freedom (R
+    ``svyciprop(method="beta")``).
     """
 
     LOGIT = "logit"
     WALD = "wald"
+    BETA = "beta"
 
 
 class LonelyPSU(enum.StrEnum):

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.design import make_design
-from analysis.indices import check_answers
+from analysis.aggregate import checked_codes
+from analysis.design import dense_codes, make_design
 from analysis.options import LonelyPSU
-from analysis.weighting import post_stratify
+from analysis.weighting import post_stratify, rake, trim
 
 NO_ANSWER = {"", "na", "NA", "n/a", "N/A"}
 COUNT_COLUMNS = ("count", "Freq", "N")
@@ -23,6 +23,7 @@ class Prepared:
     cells: np.ndarray | None
     base_weights: np.ndarray
     n: int
+    margins: list | None = None   # raking: category codes per margin (list of arrays)
 
 
 def read_table(source):
@@ -61,9 +62,22 @@ def require_columns(frame, columns, what):
 
 
 def answer_matrix(frame, items):
-    """Item columns as floats 1-5 with NaN for no valid answer; errors name row and column."""
+    """Item columns as answers 1-5 with no valid answer as NaN (floats) or, from columns
+    read as numbers, as uint8 codes with 0 for no valid answer (an eighth of the memory,
+    and what ``estimate_indices`` works on); errors name the row and column."""
     if all(frame[item].dtype.kind == "f" for item in items):
-        return check_answers(frame[list(items)].to_numpy(dtype=float), items)
+        codes = np.empty((len(frame), len(items)), dtype=np.uint8)
+        worst = None
+        for k, item in enumerate(items):
+            column = frame[item].to_numpy(dtype=float)
+            codes[:, k], first = checked_codes(column)
+            if first is not None and (worst is None or first < worst[0]):
+                worst = (first, k, column[first])
+        if worst is not None:
+            row, k, value = worst
+            raise ValueError(f"row {row + 1}, column '{items[k]}': {value:g} is not an answer "
+                             "1-5 (leave it empty for no valid answer)")
+        return codes
     values = np.full((len(frame), len(items)), np.nan)
     for k, item in enumerate(items):
         text = frame[item].str.strip()
@@ -124,7 +138,7 @@ def domains_of(frame, by):
         codes, labels = label_codes(frame, column)
         key = key * len(labels) + codes
         parts.append(labels)
-    combos, domain = np.unique(key, return_inverse=True)
+    domain, combos = dense_codes(key)
     keys = []
     for combo in combos:
         labels = []
@@ -160,11 +174,60 @@ def cells_and_weights(frame, weights, population):
     return codes.astype(np.int64), post_stratify(weights, codes, counts)
 
 
+MARGIN_COLUMNS = ("margin", "category", "count")
+
+
+def margin_columns(margins):
+    """The response columns a margins file (margin, category, count) rakes on."""
+    require_columns(margins, MARGIN_COLUMNS, "margins file")
+    names = margins["margin"].str.strip()
+    if (names == "").any():
+        raise ValueError(f"margins file, row {int(np.flatnonzero(names == '')[0]) + 1}: "
+                         "the margin is empty")
+    return list(dict.fromkeys(names))
+
+
+def raked_weights(frame, weights, margins):
+    """Category codes of every margin and the weights raked to the margins' counts."""
+    columns = margin_columns(margins)
+    require_columns(frame, columns, "raking margin")
+    counts = numeric_column(margins, "count", "a known count")
+    names = margins["margin"].str.strip().to_numpy()
+    categories = margins["category"].str.strip().to_numpy()
+    codes, targets = [], []
+    for column in columns:
+        mine = names == column
+        known = pd.Index(categories[mine])
+        if known.has_duplicates:
+            raise ValueError(f"margins file: margin '{column}' lists category "
+                             f"'{known[known.duplicated()][0]}' twice")
+        values = frame[column].fillna("").astype(str).str.strip()
+        code = known.get_indexer(values)
+        if (code < 0).any():
+            row = int(np.flatnonzero(code < 0)[0])
+            raise ValueError(f"row {row + 1}, column '{column}': {values.iloc[row]!r} is not a "
+                             f"category of margin '{column}' in the margins file")
+        present = np.bincount(code, minlength=len(known))
+        if (present == 0).any():
+            raise ValueError(f"margin '{column}', category '{known[int(np.flatnonzero(present == 0)[0])]}'"
+                             " has no respondents: merge it with a neighbouring category")
+        codes.append(code.astype(np.int64))
+        targets.append(counts[mine])
+    return codes, rake(weights, codes, targets)
+
+
 def prepare(frame, items, weight=None, strata=None, psu=None, by=(), population=None,
-            lonely=LonelyPSU.ADJUST):
-    """Check a responses table and return the arrays and design ``estimate_indices`` needs."""
+            lonely=LonelyPSU.ADJUST, trim_cap=None, margins=None):
+    """Check a responses table and return the arrays and design ``estimate_indices`` needs.
+
+    Weights: the ``weight`` column (or 1), trimmed at ``trim_cap`` times their mean, then
+    post-stratified to ``population`` or raked to ``margins`` (DataFrames of strings).
+    Trimming comes first, so the calibrated totals hold exactly.
+    """
     if len(frame) == 0:
         raise ValueError("the table has no responses")
+    if population is not None and margins is not None:
+        raise ValueError("post-stratify or rake, not both")
     require_columns(frame, items, "item")
     for what, column in (("weight", weight), ("stratum", strata), ("PSU", psu)):
         if column:
@@ -172,11 +235,16 @@ def prepare(frame, items, weight=None, strata=None, psu=None, by=(), population=
     require_columns(frame, list(by), "domain (--by)")
     answers = answer_matrix(frame, items)
     weights = numeric_column(frame, weight, "a weight") if weight else np.ones(len(frame))
-    cells, base_weights = None, weights
+    if trim_cap:
+        weights = trim(weights, trim_cap)
+    cells, base_weights, margin_codes = None, weights, None
     if population is not None:
         cells, weights = cells_and_weights(frame, weights, population)
+    if margins is not None:
+        margin_codes, weights = raked_weights(frame, weights, margins)
     design = make_design(len(frame), weights,
                          label_column(frame, strata) if strata else None,
                          label_column(frame, psu) if psu else None, lonely)
     domain, keys = domains_of(frame, list(by))
-    return Prepared(answers, design, domain, keys, tuple(by), cells, base_weights, len(frame))
+    return Prepared(answers, design, domain, keys, tuple(by), cells, base_weights, len(frame),
+                    margin_codes)

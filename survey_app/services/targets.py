@@ -19,7 +19,12 @@ from flask_babel import gettext as _
 
 from analysis.forecast import MIN_POINTS
 from analysis.nowcast import nowcast
-from analysis.targets import probability_met
+from analysis.targets import (
+    MIN_DRIFT_MONTHS,
+    drift_variance,
+    forecast_probability_official,
+    probability_official,
+)
 from survey_app import clock
 from survey_app.extensions import db
 from survey_app.models import OfficialResult
@@ -60,7 +65,7 @@ class TargetRow:
     ci_high: float | None
     source: str | None      # instrument:node the estimate comes from
     gap: float | None       # target - estimate
-    probability: float | None        # P(target met): nowcast if any, else the estimate
+    probability: float | None        # P(official result of the target year >= target)
     nowcast: object = None           # analysis.nowcast.Nowcast on the row's scale
     forecast: tuple | None = None    # (month, mean, low, high, P(>= target)), row's scale
     blanks: dict = field(default_factory=dict)  # column -> (reason code, params)
@@ -132,9 +137,11 @@ def row_nowcast(internal, row, source, current):
                    source.scale * current.se, prior_sd=3.0 * source.scale), None
 
 
-def row_forecast(internal, row, source):
+def row_forecast(internal, row, source, now=None):
     """((month, mean, low, high, P), None) of the internal series in December of the target
-    year, or (None, reason)."""
+    year, or (None, reason). P is that of the official result: the forecast moved by the
+    official/internal gap of the nowcast ``now``, with the gap's variance (None without a
+    nowcast)."""
     year = row.year + 1
     if not source.headline:
         return None, ("not_headline", {"instrument": source.instrument})
@@ -152,10 +159,28 @@ def row_forecast(internal, row, source):
         return None, ("gaps", {})
     if result.model is None:
         return None, (result.reason_code, {"n": result.series_points, "need": MIN_POINTS})
-    p = result.probability_at_least(row.target_next_year / source.scale) \
-        if row.target_next_year is not None else None
     s = source.scale
+    p = forecast_probability_official(s * result.mean[-1], s * result.sd[-1], now,
+                                      row.target_next_year)
     return (f"{year}-12", s * result.mean[-1], s * result.low[-1], s * result.high[-1], p), None
+
+
+def row_probability(internal, row, source, now, why_not_now):
+    """(P(official result of the target year >= target), None) or (None, reason).
+
+    The nowcast carries sampling error and the official/internal gap; the drift of the
+    index between the last 12 months and the target year is added from the monthly
+    series (``analysis.targets``). No nowcast (no year to calibrate the gap on): none."""
+    if now is None:
+        return None, why_not_now
+    points = [p for p in (internal.monthly(source.instrument) or {}).get(source.node) or []
+              if not p.partial and p.estimate is not None]
+    today = internal.today
+    months = (row.year + 1) * 12 + 12 - (today.year * 12 + today.month)
+    drift = drift_variance([p.estimate for p in points], [p.se for p in points], months)
+    if drift is None:
+        return None, ("drift_short", {"n": len(points), "need": MIN_DRIFT_MONTHS})
+    return probability_official(now, row.target_next_year, source.scale ** 2 * drift), None
 
 
 def explain_blank(reason):
@@ -179,6 +204,8 @@ def explain_blank(reason):
         "too_short": lambda: _("The monthly series has %(n)d complete months; a forecast "
                                "needs %(need)d.", **p),
         "no_model": lambda: _("No model could be fitted to the monthly series."),
+        "drift_short": lambda: _("The monthly series has %(n)d complete months; measuring "
+                                 "how the index drifts over time needs %(need)d.", **p),
     }
     return messages[code]()
 
@@ -248,14 +275,15 @@ def target_row(internal, row, candidates, period):
     s = source.scale
     estimate, low, high = s * found.estimate, s * found.ci_low, s * found.ci_high
     now, why_not_now = row_nowcast(internal, row, source, found)
-    ahead, why_not_ahead = row_forecast(internal, row, source)
-    gap = probability = None
+    ahead, why_not_ahead = row_forecast(internal, row, source, now)
+    gap = probability = why_no_probability = None
     if row.target_next_year is not None:
         gap = row.target_next_year - estimate
-        probability = now.probability_at_least(row.target_next_year) if now \
-            else probability_met(estimate, s * found.se, row.target_next_year)
+        probability, why_no_probability = row_probability(internal, row, source, now,
+                                                          why_not_now)
     blanks = {column: why for column, why in (("nowcast", why_not_now),
-                                               ("forecast", why_not_ahead)) if why}
+                                               ("forecast", why_not_ahead),
+                                               ("probability", why_no_probability)) if why}
     return TargetRow(row, estimate, low, high, str(source), gap, probability, now, ahead,
                      blanks)
 

@@ -42,7 +42,7 @@ def test_point_accuracy_and_interval_coverage_on_known_processes():
     # the true one-step SD is about sqrt(1 + 1.5^2 (now) + ...) ~ 2.2: MAE should be near 1.8
     assert np.mean(errors) < 2.6
     assert np.mean(errors) <= np.mean(naive_errors) + 0.2  # the chosen model is no worse
-    assert 0.85 <= np.mean(hits) <= 1.0  # 95 % intervals that carry sampling error
+    assert 0.85 <= np.mean(hits) <= 1.0  # 30 series: the two-sided check is below
 
 
 def test_a_trend_is_followed_and_the_target_probability_moves_with_it():
@@ -101,3 +101,19 @@ def test_the_seasonal_model_waits_for_two_full_seasons():
     series = 82 + 4 * np.sin(2 * np.pi * np.arange(20) / 12)
     result = forecast(series, horizon=1, season=12, models=("sarima", "naive"))
     assert result.model == "naive"  # 20 points < 2 × 12 + 2: sarima does not compete
+
+
+def test_intervals_cover_as_stated_on_simulated_series():
+    """95 % intervals of ``forecast`` (ETS, the model whose ``var_pred_mean`` already holds
+    the innovation variance): between 90 % and 99 % of 200 seeded series cover the next
+    published value — two-sided, so intervals too wide fail as well as too narrow. The
+    model's own variance alone covered 87 % (parameters estimated on ~13 points); model +
+    sampling variance counted the sampling error twice; the backtest's standardised
+    errors scale the model's variance instead (analysis/forecast.py)."""
+    rng = np.random.default_rng(11)
+    hits = []
+    for _ in range(200):
+        observed, se = simulated(rng, n=15)
+        result = forecast(observed[:-1], se[:-1], horizon=1, models=("ets",))
+        hits.append(result.low[0] <= observed[-1] <= result.high[0])
+    assert 0.90 <= np.mean(hits) <= 0.99, np.mean(hits)

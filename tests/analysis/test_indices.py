@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 
 import instruments
 from analysis import CIMethod, LonelyPSU, contrasts_for, estimate_indices, make_design
@@ -31,13 +32,20 @@ def test_simple_share_and_tree_on_a_tiny_example():
     assert result.get("all_satisfied").estimate == 0.0  # nobody satisfied with every item
 
 
-def test_clopper_pearson_at_100_percent_uses_kish_n():
+def test_clopper_pearson_at_100_percent_uses_kish_n_with_the_designs_df():
     answers = np.full((40, len(COUNTER.items)), 5.0)
     estimate = estimate_indices(answers, COUNTER).domains[0].get("access")
     assert estimate.estimate == 100 and estimate.se == 0
-    # exact binomial: lower limit of 40/40 at 95 % is (0.025)^(1/40)
+    # exact binomial: lower limit of 40/40 at 95 % is (0.025)^(1/40); df = 39 = n - 1, so
+    # Korn and Graubard's correction (t_{n-1}/t_df)^2 is 1
     assert_allclose(estimate.ci_low, 100 * 0.025 ** (1 / 40), rtol=1e-9)
     assert estimate.ci_high == 100
+    # four PSUs of ten: df = 3, n* = 40 (t_39 / t_3)^2 (Korn & Graubard 1998)
+    clustered = estimate_indices(answers, COUNTER, make_design(40, psu=np.repeat(np.arange(4), 10)))
+    n_star = 40 * (stats.t.ppf(0.025, 39) / stats.t.ppf(0.025, 3)) ** 2
+    low = clustered.domains[0].get("access").ci_low
+    assert_allclose(low, 100 * 0.025 ** (1 / n_star), rtol=1e-9)
+    assert low < estimate.ci_low  # fewer PSUs, wider
 
 
 def test_a_domain_without_valid_answers_is_null_with_a_reason():

@@ -33,3 +33,36 @@ def test_bad_history_is_refused():
         nowcast([], [], 85, 1)
     with pytest.raises(ValueError, match="at least one past year"):
         nowcast([80, 81], [79], 85, 1)
+
+
+def test_drift_of_a_twelve_month_mean_matches_a_simulated_random_walk():
+    from analysis.targets import drift_variance, drift_weights
+
+    # a year later: shocks weigh 1/12 .. 12/12 .. 1/12
+    assert np.sum(drift_weights(12) ** 2) == pytest.approx((2 * sum(i * i for i in range(1, 12))
+                                                            + 144) / 144)
+    rng = np.random.default_rng(5)
+    walks = np.cumsum(rng.normal(0, 0.7, (20000, 30)), axis=1)
+    change = walks[:, 17:29].mean(axis=1) - walks[:, 10:22].mean(axis=1)  # 7 months later
+    assert np.var(change) == pytest.approx(0.49 * np.sum(drift_weights(7) ** 2), rel=0.05)
+    # the moment estimate of the monthly drift takes the sampling error out of the steps
+    y = np.cumsum(rng.normal(0, 0.7, 400)) + rng.normal(0, 1.0, 400)
+    assert drift_variance(y, np.full(400, 1.0), 1) == pytest.approx(0.49 / 12 ** 2 * 12,
+                                                                     rel=0.35)
+    assert drift_variance(y[:5], None, 3) is None  # too few months to say
+
+
+def test_probability_of_the_official_result_carries_gap_and_time():
+    from analysis.targets import forecast_probability_official, probability_official
+
+    now = nowcast([86.5, 85.0], [84.0, 83.0], current=85.0, current_se=0.5)
+    assert probability_official(None, 88.0) is None  # no calibration: none at all
+    sure = probability_official(now, 80.0)
+    later = probability_official(now, 80.0, drift_var=25.0)
+    assert 0.5 < later < sure < 1  # time makes it less certain, never more
+    assert probability_official(now, 88.0) == pytest.approx(now.probability_at_least(88.0))
+    # the December forecast is moved by the gap (+2.25) and widened by its spread
+    p = forecast_probability_official(86.0, 1.0, now, 88.0)
+    without_gap = 1 - 0.9599408  # P(N(86, 1) >= 88)
+    assert p > without_gap
+    assert now.gap_sd < now.sd and now.gap == pytest.approx(2.25)
