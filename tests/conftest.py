@@ -41,7 +41,7 @@ PASSWORD = "correct horse battery"  # noqa: S105
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fixed_clock():
+def suite_clock():
     """Every test runs at FIXED_NOW (see above), before any app or data is made."""
     with time_machine.travel(FIXED_NOW, tick=True):
         yield FIXED_NOW
