@@ -6,9 +6,11 @@ backend gets a fresh database whose schema is made by the real Alembic migration
 import os
 import re
 import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -17,6 +19,14 @@ from survey_app.config import Config
 from survey_app.extensions import db, limiter
 from survey_app.models import Base, Role, User
 from survey_app.services import instrument_store, org
+
+# The suite's clock. Demo data are generated over the 12 months before "now" and several
+# tests name periods (2026-11, 2026-H1), so every test runs at this instant whatever the
+# day it is run (time-machine moves time.time, datetime.now and date.today; tick=True lets
+# it run on from there so that timeouts and rate limits still see time pass). TODAY is the
+# same day in Vietnam, the app's own clock (survey_app/clock.py).
+FIXED_NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
+FIXED_TODAY = date(2026, 11, 20)
 
 PG_URL = os.environ.get("HAILONG_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -30,8 +40,16 @@ TEST_CONFIG = {
     # answer of the other tests would be held for "impossible speed".
     # tests/public/test_quarantine.py puts the real rule back.
     "QUARANTINE_MIN_SECONDS": 0,
+    "TODAY": FIXED_TODAY,
 }
 PASSWORD = "correct horse battery"  # noqa: S105
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock():
+    """Every test runs at FIXED_NOW (see above), before any app or data is made."""
+    with time_machine.travel(FIXED_NOW, tick=True):
+        yield FIXED_NOW
 
 
 def fresh_postgres_database(name):

@@ -285,16 +285,16 @@ def test_the_codebook_labels_every_column_in_both_languages(client, login, make_
 
 
 def test_r_reads_the_csv_export(runner, marked, tmp_path):
-    import shutil
     import subprocess
 
-    if shutil.which("Rscript") is None:
-        pytest.skip("R is not installed")
+    from tests.r_tools import rscript
+
+    r = rscript()
     path = export_via_cli(runner, tmp_path, "csv")
     script = (f'x <- read.csv("{path}", na.strings = c("", "na"), encoding = "UTF-8"); '
               'cat(nrow(x), sum(is.na(x$feedback)), class(x$feedback), '
               'x$comment_status[x$response == ' + str(marked[2]) + '])')
-    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True)
+    out = subprocess.run([r, "-e", script], capture_output=True, text=True, check=True)
     expected_na = db.session.scalar(sa.select(sa.func.count()).select_from(Response).join(
         Response.service_point).where(sa.text("service_point.instrument_code = 'sipas-counter'"))
         ) - db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(

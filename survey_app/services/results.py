@@ -198,8 +198,10 @@ def estimate_json(estimate, public=True):
     data = {"code": estimate.code, "level": estimate.level, "name": estimate_name(estimate),
             "n_valid": estimate.n_valid, "enough_data": shown}
     if shown or not public:
-        data.update(estimate=round(estimate.estimate, 2), ci_low=round(estimate.ci_low, 2),
-                    ci_high=round(estimate.ci_high, 2))
+        # a node without valid answers in the period has no estimate: null, as the API says
+        data.update({name: None if getattr(estimate, name) is None
+                     else round(getattr(estimate, name), 2)
+                     for name in ("estimate", "ci_low", "ci_high")})
     if not public:  # integrators get the unrounded figures with their SE and df
         data.update(estimate=estimate.estimate, se=estimate.se, ci_low=estimate.ci_low,
                     ci_high=estimate.ci_high, df=estimate.df, n=estimate.n,

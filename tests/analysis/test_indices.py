@@ -71,13 +71,27 @@ def test_an_item_missing_in_a_domain_drops_out_of_its_nodes():
 
 
 def test_domains_do_not_change_the_whole_sample_estimate():
+    """Domains are subsets of one design: unweighted, each item's share in the whole sample
+    is the n_valid-weighted mean of its shares in the domains, and the index tree combines
+    the whole-sample items with the instrument's coefficients."""
     answers = sample(300, seed=3)
-    whole = estimate_indices(answers, COUNTER).domains[0].get("total")
+    whole = estimate_indices(answers, COUNTER).domains[0]
     domain = np.arange(300) % 3
     parts = estimate_indices(answers, COUNTER, domain=domain,
-                             domain_keys=[("a",), ("b",), ("c",)])
-    sizes = np.bincount(domain)
-    assert sum(p.get("total").n for p in parts.domains) == whole.n == sizes.sum()
+                             domain_keys=[("a",), ("b",), ("c",)]).domains
+    assert sum(p.get("total").n for p in parts) == whole.get("total").n == 300
+    for code in COUNTER.items:
+        valid = [p.get(code).n_valid for p in parts]
+        pooled = sum(n * p.get(code).estimate for n, p in zip(valid, parts, strict=True))
+        assert_allclose(pooled / sum(valid), whole.get(code).estimate, rtol=1e-12, err_msg=code)
+        assert sum(valid) == whole.get(code).n_valid
+    row = COUNTER.matrix[COUNTER.codes.index("total")]
+    items = np.array([whole.get(code).estimate for code in COUNTER.items])
+    assert_allclose(whole.get("total").estimate, row @ items, rtol=1e-12)
+    # and asking for domains leaves the one-domain answer as it was
+    single = estimate_indices(answers, COUNTER, domain=np.zeros(300, int), domain_keys=[("all",)])
+    assert_allclose(single.domains[0].get("total").estimate, whole.get("total").estimate, rtol=1e-12)
+    assert_allclose(single.domains[0].get("total").se, whole.get("total").se, rtol=1e-12)
 
 
 def test_wald_and_logit_agree_near_the_middle_and_differ_near_the_edge():

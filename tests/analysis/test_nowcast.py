@@ -15,6 +15,9 @@ def test_one_year_is_wide_and_more_years_narrow_it():
     assert 0 < five.probability_at_least(88) < 0.5 < five.probability_at_least(86)
 
 
+@pytest.mark.xfail(strict=True, reason="the nowcast's 95 % intervals over-cover (99.75 % of 400 "
+                   "simulated years, 99.95 % of 2,000): too wide; issue #10 item 36, left to "
+                   "the helper fixing the forecast and nowcast variance")
 def test_coverage_on_simulated_official_years():
     rng = np.random.default_rng(42)
     hits = []
@@ -25,7 +28,9 @@ def test_coverage_on_simulated_official_years():
         official = internal + gap + rng.normal(0, spread, k + 1)
         result = nowcast(official[:-1], internal[:-1], internal[-1], current_se=0.0)
         hits.append(result.low <= official[-1] <= result.high)
-    assert 0.93 <= np.mean(hits) <= 1.0  # honest (conservative with the prior), not over-confident
+    # 95 % intervals: 400 draws give a binomial SD of 1.1 points, so an honest interval
+    # lands in [92.5 %, 97.5 %]; above that the intervals are wider than they say.
+    assert 0.925 <= np.mean(hits) <= 0.975
 
 
 def test_bad_history_is_refused():

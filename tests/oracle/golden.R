@@ -16,7 +16,9 @@ args <- commandArgs(trailingOnly = TRUE)
 root <- if (length(args) >= 1) args[1] else "tests/oracle"
 out_dir <- if (length(args) >= 2) args[2] else file.path(root, "golden")
 items <- paste0("q", 1:7)
-contrasts <- read.csv(file.path(root, "data", "contrasts.csv"), check.names = FALSE)
+# contrasts.csv: the tree's coefficients, written by hand from oracle.yaml (see its header)
+contrasts <- read.csv(file.path(root, "data", "contrasts.csv"), check.names = FALSE,
+                      comment.char = "#")
 designs <- read.csv(file.path(root, "designs.csv"), colClasses = "character")
 population <- read.csv(file.path(root, "data", "population.csv"))
 
