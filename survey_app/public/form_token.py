@@ -29,10 +29,16 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hailong-survey-form")
 
 
-def issue(client_uuid, point_id, rendered_at=None):
+def issue(client_uuid, point_id, rendered_at=None, time_unknown=False):
     """The token for a form with ``client_uuid`` at service point ``point_id``, first shown
     at ``rendered_at`` (UTC; default now). A form shown again (another language, answers
-    to fix) keeps its first time, so the quarantine's speed rule measures the citizen."""
+    to fix) keeps its first time, so the quarantine's speed rule measures the citizen.
+
+    ``time_unknown``: an answer an offline kiosk kept and sends now; when its form was
+    shown is not known to the server (the tablet's clock is not trusted), so the speed
+    rule cannot judge it. The burst and pattern rules and the rate limit still apply."""
+    if time_unknown:
+        return _serializer().dumps([str(client_uuid), int(point_id), None])
     rendered_at = rendered_at or base.utcnow()
     return _serializer().dumps([str(client_uuid), int(point_id),
                                 round(rendered_at.replace(tzinfo=UTC).timestamp(), 3)])

@@ -124,6 +124,6 @@ def kiosk_form_token(token):
     if client_uuid is None:
         return jsonify(error="client_uuid", message=_("The form is damaged; please reload "
                                                       "the page and answer again.")), 400
-    response = jsonify(csrf_token=form_token.issue(client_uuid, point.id))
+    response = jsonify(csrf_token=form_token.issue(client_uuid, point.id, time_unknown=True))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -130,3 +130,19 @@ def test_kept_answers_draw_on_the_points_budget(ctx, client, make_service_point)
         ctx.config["SUBMIT_RATE_LIMIT"] = "20 per hour"
     assert late.status_code == 429 and qr.status_code == 429  # kiosk.js keeps it and retries
     assert counts()[0] == 2
+
+
+def test_a_kept_answer_is_not_held_for_speed(ctx, client, make_service_point, monkeypatch):
+    """An answer an offline kiosk kept gets its token just before it is sent: the server
+    cannot know when its form was shown, so the speed rule does not judge it (a fresh
+    form sent within a second still is held)."""
+    from survey_app.config import Config
+
+    monkeypatch.setitem(ctx.config, "QUARANTINE_MIN_SECONDS", Config.QUARANTINE_MIN_SECONDS)
+    point = make_service_point()
+    assert kept_answer_post(client, point, uuid.uuid4()).status_code == 302
+    sent, _data = form_post(client, kiosk_url(point))
+    assert sent.status_code == 302
+    rows = db.session.execute(sa.select(Response.quarantined, Response.quarantine_reason)
+                              .order_by(Response.id)).all()
+    assert [tuple(r) for r in rows] == [(False, None), (True, "speed")]
