@@ -336,8 +336,17 @@ def target_findings(targets, lang):
                   "unit": unit, "value": number(t.estimate, digits, lang),
                   "ci": ci_text(t.ci_low, t.ci_high, lang, digits),
                   "gap": number(abs(t.gap), digits, lang),
-                  "p": number(100 * t.probability, 0, lang)}
-        if t.gap > 0:
+                  "p": None if t.probability is None else number(100 * t.probability, 0, lang)}
+        if t.probability is None:  # no official year to calibrate the gap on: no claim
+            text = _("%(name)s: target %(target)s%(unit)s, internal estimate %(value)s%(unit)s "
+                     "(95%% CI %(ci)s), %(gap)s short; no probability of meeting it is given "
+                     "without an official result to set the internal estimate against.",
+                     **values) if t.gap > 0 else \
+                _("%(name)s: target %(target)s%(unit)s, internal estimate %(value)s%(unit)s "
+                  "(95%% CI %(ci)s), %(gap)s above it; no probability of meeting it is given "
+                  "without an official result to set the internal estimate against.",
+                  **values)
+        elif t.gap > 0:
             text = _("%(name)s: target %(target)s%(unit)s, internal estimate %(value)s%(unit)s "
                      "(95%% CI %(ci)s), %(gap)s short; probability of meeting the target "
                      "%(p)s%%.", **values)

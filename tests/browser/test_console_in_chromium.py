@@ -31,7 +31,7 @@ def test_dashboard_filter_and_report(page, demo_server):
     expect(page.get_by_role("heading", name="Kết quả: Thành phố Demo")).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
     year = str(last_twelve_months().end.year)
-    page.get_by_label("Kỳ (2025").fill(year)
+    page.get_by_label("Kỳ", exact=True).fill(year)
     page.get_by_label("Phân tích theo").select_option("service_point")
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("heading", name="Theo Quầy/điểm phục vụ")).to_be_visible()

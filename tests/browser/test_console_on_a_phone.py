@@ -81,6 +81,7 @@ def console_pages(app):
             "admin.list_responses": f"/admin/units/{city.id}/responses",
             "admin.show_crosstab": f"/admin/units/{city.id}/crosstab?rows=sector&cols=sex",
             "admin.list_quarantine": f"/admin/units/{city.id}/quarantine",
+            "admin.dossier_counts": "/admin/dossier-counts",
             "admin.list_imports": "/admin/imports",
             "admin.show_import": f"/admin/imports/{the_import.id}",
         }
