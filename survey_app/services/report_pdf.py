@@ -34,7 +34,12 @@ def chart_png(section, lang):
     fig, ax = plt.subplots(figsize=size)
     labels = [section.name(e, lang)[:45] for e in nodes][::-1]
     values = [e.estimate for e in nodes][::-1]
-    errors = [[e.estimate - e.ci_low for e in nodes][::-1], [e.ci_high - e.estimate for e in nodes][::-1]]
+    # whiskers never below zero: an interval at 0 % or 100 % can end a rounding error past
+    # its estimate, and a node without an interval has none
+    errors = [[max(0.0, e.estimate - e.ci_low) if e.ci_low is not None else 0.0
+               for e in nodes][::-1],
+              [max(0.0, e.ci_high - e.estimate) if e.ci_high is not None else 0.0
+               for e in nodes][::-1]]
     ax.barh(labels, values, xerr=errors, color="#0b5cad", alpha=0.8, capsize=3)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("%% satisfied (95%% confidence interval)"))
