@@ -34,7 +34,7 @@ def test_dashboard_filter_and_report(page, demo_server):
     page.get_by_label("Kỳ", exact=True).fill(year)
     page.get_by_label("Phân tích theo").select_option("service_point")
     page.get_by_role("button", name="Xem").click()
-    expect(page.get_by_role("heading", name="Theo Quầy/điểm phục vụ")).to_be_visible()
+    expect(page.get_by_role("heading", name="Theo Quầy/điểm phục vụ", exact=True)).to_be_visible()
     expect(page.get_by_text("So với các kỳ trước")).to_be_visible()
     assert serious(Axe().run(page)) == []
     with page.expect_download() as download:
