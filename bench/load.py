@@ -82,6 +82,11 @@ class Client(threading.Thread):
                 self.cookie = cookie.split(";", 1)[0] if cookie else self.cookie
                 self.fields = form_fields(data.decode("utf-8"))
                 return True
+            location = headers.get("Location") or headers.get("location")
+            if status == 302 and location:  # /s/<token> names a fresh form: /s/<token>?f=…
+                target = urlsplit(location)
+                self.path = target.path + (f"?{target.query}" if target.query else "")
+                continue
             self.count_error(status)
             time.sleep(0.2)
         return False
@@ -106,10 +111,11 @@ class Client(threading.Thread):
         return False
 
     def run(self):
-        if not self.open_form():
-            return
         while time.monotonic() < self.until:
-            client_uuid = str(uuid.uuid4())
+            # each answer on a form of its own: the form's token is bound to its client UUID
+            if not self.open_form():
+                return
+            client_uuid = self.fields.get("client_uuid") or str(uuid.uuid4())
             if self.submit(client_uuid):
                 self.acked.append(client_uuid)
             else:
