@@ -50,7 +50,7 @@ class Client(threading.Thread):
     def __init__(self, base, path, until, stats, give_up):
         super().__init__(daemon=True)
         self.base, self.path, self.until, self.stats = urlsplit(base), path, until, stats
-        self.give_up = give_up
+        self.give_up, self.start_path = give_up, path
         self.conn, self.cookie, self.fields = None, "", None
         self.acked, self.latencies = [], []
         self.errors, self.retries = {}, 0
@@ -112,7 +112,9 @@ class Client(threading.Thread):
 
     def run(self):
         while time.monotonic() < self.until:
-            # each answer on a form of its own: the form's token is bound to its client UUID
+            # each answer on a form of its own: the form's token is bound to its client UUID,
+            # and /s/<token> redirects to a fresh form id every time
+            self.path = self.start_path
             if not self.open_form():
                 return
             client_uuid = self.fields.get("client_uuid") or str(uuid.uuid4())
