@@ -1,0 +1,242 @@
+"""Tallies: the sums per PSU and per cell every index is computed from, kept current.
+
+A page never reads the responses of its scope: it reads the ``psu_tally`` rows of its
+points and period (one per service point and day) and the ``cell_tally`` rows of their
+months, and ``analysis.psu_sums`` gives the same figures the row-by-row engine gives.
+
+Freshness: triggers on ``response`` write what changed into ``tally_dirty``;
+``refresh()`` recomputes the cells (service point x month) those keys fall in, in its own
+transaction on the primary. Pages call it before reading, at most every
+``TALLY_REFRESH_SECONDS`` per process (so a new answer shows within that time plus the
+replica's lag), and only when at most ``TALLY_SYNC_LIMIT`` keys wait: a bigger backlog
+(after a bulk load) is left to ``hailong tally refresh`` (the deploy's timer runs it
+every minute), so no request starts a long computation.
+"""
+import hashlib
+import threading
+import time
+from collections import defaultdict
+from datetime import date
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from analysis import contrasts_for
+from analysis.psu_sums import gram, row_sums, structure_of, sums_width
+from survey_app.extensions import db
+from survey_app.models import (
+    CellTally,
+    Instrument,
+    InstrumentVersion,
+    PsuTally,
+    Response,
+    TallyDirty,
+    TallyState,
+)
+from survey_app.models.base import utcnow
+from survey_app.services import instrument_store, packing
+
+#: pg_advisory_xact_lock key of the refresh: one refresher at a time per database.
+LOCK_KEY = 0x686C7461
+#: Months read at once when a point's tallies are rebuilt (bounded memory).
+MONTHS_PER_READ = 3
+INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+_last_refresh = {}
+_lock = threading.Lock()
+
+
+class Layout:
+    """An instrument's current items and index tree, and where each item is packed."""
+
+    def __init__(self, instrument_id, code):
+        current = instrument_store.current_version(code)
+        if current is None:
+            raise ValueError(f"instrument '{code}' is not loaded")
+        self.instrument_id = instrument_id
+        self.contrasts = contrasts_for(current[1])
+        self.structure = structure_of(self.contrasts)
+        slots = packing.slots(instrument_id)
+        self.positions = [packing.slot_of(slots, item) for item in self.contrasts.items]
+        digest = hashlib.sha256(repr((self.contrasts.items, self.contrasts.codes)).encode())
+        digest.update(np.ascontiguousarray(self.contrasts.matrix, dtype=float).tobytes())
+        self.digest = digest.hexdigest()
+        self.k, self.m = len(self.contrasts.items), len(self.contrasts.codes)
+        self.width = sums_width(self.k, self.m)
+        self.version_ids = db.session.scalars(
+            sa.select(InstrumentVersion.id).where(InstrumentVersion.instrument_id == instrument_id)
+        ).all()
+
+
+def layout_for(instrument_id):
+    code = db.session.scalar(sa.select(Instrument.code).where(Instrument.id == instrument_id))
+    return Layout(instrument_id, code)
+
+
+def pending(connection=None):
+    """Keys waiting to be counted."""
+    query = sa.select(sa.func.count()).select_from(TallyDirty)
+    return (connection or db.session).scalar(query)
+
+
+def refresh(limit=None, force=False):
+    """Recompute the cells with changed responses; rebuild an instrument whose layout
+    changed. Returns the number of cells recomputed, or None when skipped (refreshed less
+    than ``TALLY_REFRESH_SECONDS`` ago in this process, or more than ``limit`` keys wait).
+    """
+    key = str(db.engine.url)
+    now = time.monotonic()
+    every = current_app.config.get("TALLY_REFRESH_SECONDS", 20)
+    if not force and now - _last_refresh.get(key, -1e9) < every:
+        return None
+    with _lock:
+        _last_refresh[key] = now
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            layouts = check_layouts(connection)
+            if limit is not None and pending(connection) > limit:
+                return None
+            dirty = connection.execute(sa.delete(TallyDirty).returning(
+                TallyDirty.instrument_version_id, TallyDirty.service_point_id,
+                TallyDirty.day)).all()
+            instrument_of = {v: layout.instrument_id for layout in layouts.values()
+                             for v in layout.version_ids}
+            cells = defaultdict(set)
+            for version_id, point_id, day in dirty:
+                if version_id in instrument_of:
+                    day = _as_date(day)
+                    cells[(instrument_of[version_id], point_id)].add(date(day.year, day.month, 1))
+            for (instrument_id, point_id), months in sorted(cells.items()):
+                recompute(connection, layouts[instrument_id], point_id, sorted(months))
+            return sum(len(m) for m in cells.values())
+
+
+def check_layouts(connection):
+    """Every instrument's layout; where the stored one differs (or none is stored), its
+    tallies are dropped and all its responses marked changed."""
+    layouts = {}
+    states = dict(connection.execute(sa.select(TallyState.instrument_id, TallyState.layout)).all())
+    for instrument_id, code in db.session.execute(sa.select(Instrument.id, Instrument.code)):
+        if instrument_store.current_version(code) is None:
+            continue
+        layout = Layout(instrument_id, code)
+        layouts[instrument_id] = layout
+        if states.get(instrument_id) == layout.digest:
+            continue
+        for table in (PsuTally, CellTally):
+            connection.execute(sa.delete(table).where(table.instrument_id == instrument_id))
+        mark_all(connection, layout.version_ids)
+        connection.execute(sa.delete(TallyState).where(TallyState.instrument_id == instrument_id))
+        connection.execute(sa.insert(TallyState).values(
+            instrument_id=instrument_id, layout=layout.digest, refreshed_at=utcnow()))
+    return layouts
+
+
+def local_day_sql(column, dialect):
+    if dialect == "sqlite":
+        return sa.func.date(column, "+7 hours")
+    return sa.cast(column + sa.text("interval '7 hours'"), sa.Date)
+
+
+def mark_all(connection, version_ids):
+    """Mark every response of these versions changed (a rebuild)."""
+    if not version_ids:
+        return
+    dialect = connection.dialect.name
+    day = local_day_sql(Response.submitted_at, dialect)
+    keys = (sa.select(Response.instrument_version_id, Response.service_point_id, day)
+            .where(Response.instrument_version_id.in_(version_ids)).distinct())
+    insert = INSERT_FOR_DIALECT[dialect](TallyDirty).from_select(
+        ["instrument_version_id", "service_point_id", "day"], keys)
+    connection.execute(insert.on_conflict_do_nothing())
+
+
+def _as_date(value):
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def month_after(month):
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def recompute(connection, layout, point_id, months):
+    """The tallies of one point in ``months`` (first days), from its responses."""
+    from survey_app.services.survey_design import utc_bound  # noqa: PLC0415 - import cycle
+
+    for start in range(0, len(months), MONTHS_PER_READ):
+        chosen = months[start:start + MONTHS_PER_READ]
+        first, last = chosen[0], month_after(chosen[-1])
+        rows = connection.execute(
+            sa.select(Response.unit_id, Response.submitted_at, Response.answer_codes)
+            .where(Response.service_point_id == point_id,
+                   Response.instrument_version_id.in_(layout.version_ids),
+                   Response.quarantined.is_(False), Response.answer_codes != "",
+                   Response.submitted_at >= utc_bound(_midnight(first)),
+                   Response.submitted_at < utc_bound(_midnight(last)))).all()
+        for table, column in ((PsuTally, PsuTally.day), (CellTally, CellTally.month)):
+            for month in chosen:
+                connection.execute(sa.delete(table).where(
+                    table.instrument_id == layout.instrument_id,
+                    table.service_point_id == point_id,
+                    column >= month, column < month_after(month)))
+        if rows:
+            write(connection, layout, point_id, rows, set(chosen))
+
+
+def _midnight(day):
+    from datetime import datetime  # noqa: PLC0415
+
+    return datetime(day.year, day.month, day.day)
+
+
+def write(connection, layout, point_id, rows, months):
+    units = np.asarray([r[0] for r in rows], dtype=np.int64)
+    days = (np.asarray([r[1] for r in rows], dtype="datetime64[s]")
+            + np.timedelta64(7, "h")).astype("datetime64[D]")
+    month_of = days.astype("datetime64[M]")
+    codes = packing.codes_matrix([r[2] for r in rows], layout.positions)
+    values = np.where(codes == 0, np.nan, codes.astype(float))
+    day_number = days.astype(np.int64)
+    psu_keys, psu = np.unique(units * 100_000 + day_number, return_inverse=True)
+    sums = row_sums(values, psu.reshape(-1), len(psu_keys), layout.structure)
+    psu_rows = []
+    for key, vector in zip(psu_keys.tolist(), sums, strict=True):
+        day = np.datetime64(key % 100_000, "D").astype(object)
+        if date(day.year, day.month, 1) in months:
+            psu_rows.append({"instrument_id": layout.instrument_id, "service_point_id": point_id,
+                             "day": day, "unit_id": key // 100_000,
+                             "responses": int(vector[0]),
+                             "sums": vector.astype(np.int32).tobytes()})
+    month_number = month_of.astype(np.int64)
+    cell_keys, cell = np.unique(units * 100_000 + month_number, return_inverse=True)
+    grams = gram(values, cell.reshape(-1), len(cell_keys))
+    counts = np.bincount(cell.reshape(-1), minlength=len(cell_keys))
+    cell_rows = []
+    for key, matrix, count in zip(cell_keys.tolist(), grams, counts.tolist(), strict=True):
+        month = np.datetime64(key % 100_000, "M").astype(object)
+        if month in months:
+            cell_rows.append({"instrument_id": layout.instrument_id,
+                              "service_point_id": point_id, "month": month,
+                              "unit_id": key // 100_000, "responses": count,
+                              "gram": matrix.astype(np.int32).tobytes()})
+    if psu_rows:
+        connection.execute(sa.insert(PsuTally), psu_rows)
+    if cell_rows:
+        connection.execute(sa.insert(CellTally), cell_rows)
+
+
+def decode_sums(blobs, width):
+    """(n, width) int64 of stored sum vectors."""
+    if not blobs:
+        return np.zeros((0, width), dtype=np.int64)
+    return np.frombuffer(b"".join(blobs), dtype=np.int32).reshape(-1, width).astype(np.int64)
+
+
+def decode_grams(blobs, k):
+    if not blobs:
+        return np.zeros((0, 2 * k, 2 * k), dtype=np.int64)
+    return np.frombuffer(b"".join(blobs), dtype=np.int32).reshape(-1, 2 * k, 2 * k).astype(
+        np.int64)
