@@ -175,7 +175,7 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
             if rng.random() < 0.6:
                 setattr(response, name, PROFILE_FIELDS[name][int(rng.integers(
                     len(PROFILE_FIELDS[name])))][0])
-        values = {}
+        answers = {}
         for item in instrument.items:
             if item.type == "likert5":
                 value = None if item.not_applicable and rng.random() < 0.4 \
@@ -189,9 +189,9 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
                 if rng.random() < 0.08:
                     response.comment = Comment(text=COMMENTS[int(rng.integers(len(COMMENTS)))])
                 continue
-            values[item.code] = value
+            answers[item.code] = value
         response.answer_codes = packing.pack(
-            packing.slots_of_version(versions[point.id].id), values)
+            packing.slots_of_version(versions[point.id].id), answers)
         rows.append(response)
     db.session.add_all(rows)
     db.session.flush()
