@@ -1,4 +1,4 @@
-"""What citizens answered: one response, its answers in long format, its comment."""
+"""What citizens answered: one response with its closed answers packed, and its comment."""
 import uuid
 from datetime import datetime
 
@@ -29,6 +29,8 @@ class Response(Base):
     releases them (``services/quarantine.py``); ``source_hash`` (a keyed hash of the
     address whose key changes daily, cleared by ``hailong retention run``) and
     ``answer_digest`` let bursts and identical answers be counted without keeping either.
+    ``answer_codes`` holds the closed answers, one character per item of the instrument
+    (``services/packing.py``): one row per response keeps 10 million of them in a few GB.
     """
 
     __tablename__ = "response"
@@ -65,28 +67,13 @@ class Response(Base):
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response_import.id"),
                                                   index=True)
 
-    answers: Mapped[list["Answer"]] = relationship(
-        back_populates="response", cascade="all, delete-orphan"
-    )
+    #: The closed answers packed (``services.packing``): '' when none was answered.
+    answer_codes: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     comment: Mapped["Comment | None"] = relationship(
         back_populates="response", cascade="all, delete-orphan"
     )
     service_point = relationship("ServicePoint")
     instrument_version = relationship("InstrumentVersion")
-
-
-class Answer(Base):
-    """One item's answer. ``value`` is NULL for "không áp dụng" (not applicable)."""
-
-    __tablename__ = "answer"
-
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[int | None] = mapped_column(sa.SmallInteger)
-
-    response: Mapped[Response] = relationship(back_populates="answers")
 
 
 class CommentStatus(StrEnum):

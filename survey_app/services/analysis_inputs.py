@@ -14,7 +14,6 @@ from analysis import CIMethod, contrasts_for, estimate_indices
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import (
-    Answer,
     Instrument,
     InstrumentVersion,
     Procedure,
@@ -22,7 +21,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store, survey_design
+from survey_app.services import instrument_store, packing, survey_design
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -60,14 +59,14 @@ def stream_rows(scope, version_ids, start, end):
     query = (
         sa.select(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector,
                   ServicePoint.id, Response.weight, Response.submitted_at, Response.channel,
-                  Response.verified, Answer.item_code, Answer.value, Procedure.code,
-                  Response.respondent_type, Response.sex, Response.age_band)
-        .join(Answer, Answer.response_id == Response.id)
+                  Response.verified, Response.instrument_version_id, Response.answer_codes,
+                  Procedure.code, Response.respondent_type, Response.sex, Response.age_band)
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
-               Response.quarantined.is_(False))  # held answers count in no index
+               Response.quarantined.is_(False),  # held answers count in no index
+               packing.answered())
         .order_by(Response.id)
     )
     if start is not None:
@@ -75,6 +74,16 @@ def stream_rows(scope, version_ids, start, end):
     if end is not None:
         query = query.where(Response.submitted_at < survey_design.utc_bound(end))
     return db.session.execute(query.execution_options(yield_per=20_000))
+
+
+def answer_matrix(codes, items, slot_codes):
+    """(n, K) float of the ratings of ``items`` in packed answers ``codes``: 1-5, or NaN
+    for not applicable, no answer or an item the instrument never asked."""
+    slot = {code: i for i, code in enumerate(slot_codes)}
+    values = packing.codes_matrix(codes, [slot.get(code, -1) for code in items])
+    answers = values.astype(float)
+    answers[values == 0] = np.nan
+    return answers
 
 
 def load_scope(scope, instrument_code, start: datetime | None = None,
@@ -93,22 +102,13 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
     if current is None:
         raise ValueError(f"instrument '{instrument_code}' is not loaded")
     contrasts = contrasts_for(current[1], lang or reader_lang())
-    column = {code: k for k, code in enumerate(contrasts.items)}
-    ids, items, values, meta = [], [], [], {}
-    for row in stream_rows(scope, version_ids, start, end):
-        ids.append(row[0])
-        items.append(column.get(row[9], -1))
-        values.append(np.nan if row[10] is None else row[10])
-        if row[0] not in meta:
-            meta[row[0]] = (*row[1:9], row[11], *row[12:15])
-    response_ids, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
-    answers = np.full((len(response_ids), len(contrasts.items)), np.nan)
-    items = np.asarray(items, dtype=np.int64)
-    scored = items >= 0
-    answers[index[scored], items[scored]] = np.asarray(values, dtype=float)[scored]
-    rows = [meta[i] for i in response_ids.tolist()]
+    rows = [tuple(row) for row in stream_rows(scope, version_ids, start, end)]
+    answers = answer_matrix([row[10] for row in rows], contrasts.items,
+                            packing.slots_of_version(max(version_ids)))
+    response_ids = np.asarray([row[0] for row in rows], dtype=np.int64)
     (unit, point, sector, point_id, _weight, submitted, channel, verified, procedure,
-     *profile) = (list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 12
+     *profile) = (list(col) for col in zip(*[(*row[1:9], *row[11:15]) for row in rows],
+                                            strict=True)) if rows else ([],) * 12
     submitted = np.asarray(submitted, dtype="datetime64[s]")
     design = survey_design.build(
         point_id, submitted, survey_design.cells_for(point_id, version_ids))

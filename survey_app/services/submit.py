@@ -3,7 +3,8 @@
 The write is one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite):
 the database itself refuses a second response with the same client UUID, so a double
 tap, a retry or a race between two workers stores one response, without a read
-beforehand. Answers follow in one multi-row insert. The caller commits.
+beforehand. The closed answers are packed into the response row itself
+(``services.packing``); only a comment needs a second insert. The caller commits.
 
 An invitation answer keeps no link to its invitation (the form promises it is anonymous,
 and the invitation holds a keyed hash of the dossier code): the response only says
@@ -19,12 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from instruments.answers import clean_answers
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Invitation, Response
+from survey_app.models import Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
-from survey_app.services import bulk_copy, quarantine
+from survey_app.services import bulk_copy, packing, quarantine
 
 RESPONSE = Response.__table__
-ANSWER = Answer.__table__
 COMMENT = Comment.__table__
 INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: Rows per statement of the bulk inserts (imports): few round trips, bounded memory.
@@ -63,7 +63,8 @@ def find_by_uuid(client_uuid):
 
 def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, invitation=None,
                  submitted_at=None):
-    """The column values of a response (``point``: anything with id, unit_id, sector)."""
+    """The column values of a response (``point``: anything with id, unit_id, sector),
+    its closed answers packed in ``answer_codes``."""
     return {
         "client_uuid": client_uuid,
         "instrument_version_id": version_id,
@@ -79,6 +80,7 @@ def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, in
         "submitted_at": submitted_at or utcnow(),
         "stratum": str(point.sector),
         "weight": 1.0,
+        "answer_codes": packing.pack(packing.slots_of_version(version_id), cleaned.values),
     }
 
 
@@ -92,10 +94,7 @@ def insert_once(row):
 
 
 def write_answers(response_id, cleaned):
-    if cleaned.values:
-        db.session.execute(sa.insert(ANSWER), [
-            {"response_id": response_id, "item_code": code, "value": value}
-            for code, value in cleaned.values.items()])
+    """The comment of a stored response (its closed answers are in its row already)."""
     if cleaned.comment:
         db.session.execute(sa.insert(COMMENT), [{"response_id": response_id,
                                                  "text": cleaned.comment, "status": "new"}])
@@ -179,18 +178,12 @@ def insert_new_responses(rows):
 
 
 def write_answers_many(pairs):
-    """Answers and comments of many responses: ``pairs`` of (response id, CleanAnswers)."""
-    answers, comments = [], []
-    for response_id, cleaned in pairs:
-        answers.extend({"response_id": response_id, "item_code": code, "value": value}
-                       for code, value in cleaned.values.items())
-        if cleaned.comment:
-            comments.append({"response_id": response_id, "text": cleaned.comment,
-                             "status": "new"})
-    copy = db.session.get_bind().dialect.name == "postgresql"
-    for table, values in ((ANSWER, answers), (COMMENT, comments)):
-        if copy:
-            bulk_copy.insert_rows(table, values)
-            continue
-        for start in range(0, len(values), BULK_ROWS * 10):
-            db.session.execute(sa.insert(table), values[start:start + BULK_ROWS * 10])
+    """Comments of many responses: ``pairs`` of (response id, CleanAnswers); the closed
+    answers are in the response rows already."""
+    comments = [{"response_id": response_id, "text": cleaned.comment, "status": "new"}
+                for response_id, cleaned in pairs if cleaned.comment]
+    if db.session.get_bind().dialect.name == "postgresql":
+        bulk_copy.insert_rows(COMMENT, comments)
+        return
+    for start in range(0, len(comments), BULK_ROWS * 10):
+        db.session.execute(sa.insert(COMMENT), comments[start:start + BULK_ROWS * 10])

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from analysis.design import Design
 from analysis.options import LonelyPSU
 from survey_app.extensions import db
-from survey_app.models import Answer, DossierCount, Response
+from survey_app.models import DossierCount, Response
+from survey_app.services import packing
 
 #: Vietnam's offset from UTC (no daylight saving since 1975). Stored times are UTC.
 LOCAL_OFFSET = timedelta(hours=7)
@@ -82,11 +83,10 @@ def psu_days(point_ids, version_ids, session=None):
         return {}
     session = session or db.session
     day = local_day_sql(Response.submitted_at)
-    answered = sa.exists().where(Answer.response_id == Response.id)
     rows = session.execute(
         sa.select(Response.service_point_id, day, sa.func.count())
         .where(Response.service_point_id.in_(point_ids),
-               Response.instrument_version_id.in_(version_ids), answered,
+               Response.instrument_version_id.in_(version_ids), packing.answered(),
                Response.quarantined.is_(False))
         .group_by(Response.service_point_id, day))
     return {(point, str(d)[:10]): int(n) for point, d, n in rows}
