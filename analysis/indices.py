@@ -11,7 +11,7 @@ import numpy as np
 from analysis.aggregate import aggregate, answer_codes, cell_totals, srs_squares
 from analysis.calibration import Calibration
 from analysis.design import Design, group_sum, make_design, variance_of_totals
-from analysis.intervals import intervals
+from analysis.intervals import ZERO_SE, intervals
 from analysis.linearise import (
     chunks,
     linearised,
@@ -312,7 +312,8 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
                 ci_high=float(high[d, r]) if defined else None,
                 n=int(counts["n"][d]), n_valid=int(counts["n_valid"][d, r]),
                 n_eff=float(n_eff[d, r]),
-                deff=float(deff[d, r]) if defined and np.isfinite(deff[d, r]) else None,
+                deff=(float(deff[d, r]) if defined and np.isfinite(deff[d, r])
+                      and se[d, col] > 100 * ZERO_SE else None),
                 items=items,
                 mean_score=float(estimate[d, mean_col]) if defined and mean_col else None,
                 mean_score_se=float(se[d, mean_col]) if defined and mean_col else None,

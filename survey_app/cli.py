@@ -16,6 +16,7 @@ from survey_app.cli_import import responses_commands
 from survey_app.cli_paper import paper_forms_command
 from survey_app.cli_report import report_command
 from survey_app.cli_retention import retention_group
+from survey_app.cli_tally import tally_group
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -352,6 +353,7 @@ main.add_command(targets_command)
 main.add_command(paper_forms_command)
 main.add_command(report_command)
 main.add_command(retention_group)
+main.add_command(tally_group)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
 for _command in responses_commands:

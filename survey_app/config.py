@@ -87,6 +87,10 @@ class Config:
 
     #: A fixed "today" (a ``datetime.date``) for tests; None: the real date in TIMEZONE.
     TODAY = None
+    #: Tallies (services/tally.py): a page refreshes them at most this often per process,
+    #: and only while at most TALLY_SYNC_LIMIT keys wait (else `hailong tally refresh`).
+    TALLY_REFRESH_SECONDS = int(os.environ.get("HAILONG_TALLY_REFRESH_SECONDS", "20"))
+    TALLY_SYNC_LIMIT = int(os.environ.get("HAILONG_TALLY_SYNC_LIMIT", "5000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")

@@ -41,6 +41,7 @@ TEST_CONFIG = {
     # tests/public/test_quarantine.py puts the real rule back.
     "QUARANTINE_MIN_SECONDS": 0,
     "TODAY": FIXED_TODAY,
+    "TALLY_REFRESH_SECONDS": 0,
 }
 PASSWORD = "correct horse battery"  # noqa: S105
 

@@ -78,10 +78,12 @@ def drop_triggers():
 
 
 def upgrade():
-    key = [sa.Column('instrument_id', sa.Integer(), nullable=False),
-           sa.Column('service_point_id', sa.Integer(), nullable=False)]
+    def key():
+        return [sa.Column('instrument_id', sa.Integer(), nullable=False),
+                sa.Column('service_point_id', sa.Integer(), nullable=False)]
+
     op.create_table(
-        'psu_tally', *[c.copy() for c in key],
+        'psu_tally', *key(),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('unit_id', sa.Integer(), nullable=False),
         sa.Column('responses', sa.Integer(), nullable=False),
@@ -91,7 +93,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['unit_id'], ['unit.id']),
         sa.PrimaryKeyConstraint('instrument_id', 'service_point_id', 'day', 'unit_id'))
     op.create_table(
-        'cell_tally', *[c.copy() for c in key],
+        'cell_tally', *key(),
         sa.Column('month', sa.Date(), nullable=False),
         sa.Column('unit_id', sa.Integer(), nullable=False),
         sa.Column('responses', sa.Integer(), nullable=False),

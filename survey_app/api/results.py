@@ -116,7 +116,7 @@ def unit_results_json(code):
     overall = analyze_scope(data).domains[0] if len(data.weights) else None
     payload = {"unit": unit.code, "instrument": instrument, "period": period.label,
                "start": period.start.date().isoformat(), "end": period.last_day.isoformat(),
-               "n": len(data.weights),
+               "n": data.n,
                "weighting": weighting_json(data.weighting),
                "estimates": [estimate_json(e, public=False) for e in ordered(overall)]
                if overall else [],

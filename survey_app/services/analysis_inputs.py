@@ -4,13 +4,15 @@ Every figure of the app comes from ``analyze_scope`` / ``analyze_labels`` here, 
 design of ``services.survey_design`` (METHODOLOGY.md §2b): the console, the public pages,
 the API, reports, targets and forecasts all load through ``load_scope``.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 
 from analysis import CIMethod, contrasts_for, estimate_indices
+from analysis.psu_sums import SplitCells, estimate_from_psus
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import (
@@ -21,7 +23,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store, packing, survey_design
+from survey_app.services import instrument_store, packing, survey_design, tally_scope
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -38,6 +40,11 @@ class ScopeData:
     response_ids: np.ndarray
     submitted: np.ndarray    # datetime64 (n,), UTC as stored
     design: object = None    # survey_design.DesignArrays
+
+    @property
+    def n(self):
+        """Responses loaded."""
+        return len(self.weights)
 
     @property
     def local_time(self):
@@ -87,7 +94,21 @@ def answer_matrix(codes, items, slot_codes):
 
 
 def load_scope(scope, instrument_code, start: datetime | None = None,
-               end: datetime | None = None, lang: str | None = None):
+               end: datetime | None = None, lang: str | None = None, rows: bool = False):
+    """The scope's tallies (``tally_scope.TallyData``: one row per PSU, the fast path),
+    or its responses (``ScopeData``) with ``rows=True`` or when the tallies cannot serve
+    it. Both give the same figures (``analysis.psu_sums``); see ``load_rows``."""
+    if not rows:
+        limit = current_app.config.get("TALLY_SYNC_LIMIT", 5000)
+        data = tally_scope.load(scope, instrument_code, start, end, lang, limit=limit)
+        if data is not None:
+            return replace(data, rows=lambda: load_rows(scope, instrument_code, start, end,
+                                                        lang))
+    return load_rows(scope, instrument_code, start, end, lang)
+
+
+def load_rows(scope, instrument_code, start: datetime | None = None,
+              end: datetime | None = None, lang: str | None = None):
     """Every counted response to ``instrument_code`` (all versions) in the subtree of
     ``scope`` (answers held in quarantine are left out), submitted from ``start`` to
     ``end`` (Vietnam's time; a period is whole local months), with the design of
@@ -142,7 +163,10 @@ def analyze_labels(data, labels, ci=CIMethod.LOGIT, level=0.95):
 
 def estimate_domains(data, domain, keys, ci=CIMethod.LOGIT, level=0.95):
     """The one call into ``analysis`` for the app: domains of the §2b design, with the
-    variance of a post-stratified design (residuals within service point x month)."""
+    variance of a post-stratified design (residuals within service point x month).
+    On tallies, ``domain`` has one code per PSU (``analysis.psu_sums``)."""
+    if isinstance(data, tally_scope.TallyData):
+        return estimate_from_psus(data.sums, data.contrasts, domain, keys, ci, level)
     design = data.design
     return estimate_indices(data.answers, data.contrasts, design.design, domain, keys,
                             cells=design.cells, base_weights=np.ones(len(design.weights)),
@@ -154,6 +178,17 @@ def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
     unknown = [b for b in by if b not in DOMAINS]
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; choose from {', '.join(DOMAINS)}")
+    if isinstance(data, tally_scope.TallyData):
+        if any(b not in tally_scope.PSU_DOMAINS for b in by):
+            return analyze_scope(data.rows(), by, ci, level)   # a domain within a day
+        try:
+            return _analyze(data, by, ci, level)
+        except SplitCells:   # a point that changed unit within a month
+            return analyze_scope(data.rows(), by, ci, level)
+    return _analyze(data, by, ci, level)
+
+
+def _analyze(data, by, ci, level):
     n = len(data.weights)
     if n == 0:
         raise ValueError("no responses in this scope and period")

@@ -193,7 +193,7 @@ def method_of(data, unit, period):
 
 def gather(unit, instrument, period, lang):
     """The numbers of one questionnaire's findings, or None without responses."""
-    data = load_scope(unit, instrument.id, period.start, period.end, lang)
+    data = load_scope(unit, instrument.id, period.start, period.end, lang, rows=True)
     if not len(data.weights):
         return None
     analysis = analyze_scope(data)

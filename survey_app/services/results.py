@@ -50,7 +50,7 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None, tren
                  lang=None):
     """Indices of ``unit``'s subtree in ``period``, named in ``lang`` (default: the reader's)."""
     data = load_scope(unit, instrument_code, period.start, period.end, lang)
-    n = len(data.weights)
+    n = data.n
     overall = analyze_scope(data).domains[0] if n else None
     breakdown, ranks = (), {}
     if by and n:

@@ -16,10 +16,12 @@ import hashlib
 import threading
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import date
 
 import numpy as np
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -45,6 +47,8 @@ MONTHS_PER_READ = 3
 INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _last_refresh = {}
+#: ``Session.info`` key: this transaction has written (a refresh must then run inside it).
+WROTE = "hailong_tally_wrote"
 _lock = threading.Lock()
 
 
@@ -93,12 +97,15 @@ def refresh(limit=None, force=False):
         return None
     with _lock:
         _last_refresh[key] = now
-        with db.engine.begin() as connection:
+        inside = wrote()
+        with (nullcontext(db.session.connection()) if inside else db.engine.begin()) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-            layouts = check_layouts(connection)
-            if limit is not None and pending(connection) > limit:
-                return None
+            layouts, stale = check_layouts(connection)
+            if limit is not None and (stale or pending(connection) > limit):
+                return None   # a backlog: left to `hailong tally refresh`, nothing changed
+            for layout in stale:
+                rebuild(connection, layout)
             dirty = connection.execute(sa.delete(TallyDirty).returning(
                 TallyDirty.instrument_version_id, TallyDirty.service_point_id,
                 TallyDirty.day)).all()
@@ -111,28 +118,71 @@ def refresh(limit=None, force=False):
                     cells[(instrument_of[version_id], point_id)].add(date(day.year, day.month, 1))
             for (instrument_id, point_id), months in sorted(cells.items()):
                 recompute(connection, layouts[instrument_id], point_id, sorted(months))
-            return sum(len(m) for m in cells.values())
+        done = sum(len(m) for m in cells.values())
+        if done and not inside:
+            see_new_tallies()
+        return done
+
+
+def see_new_tallies():
+    """On SQLite a transaction reads one snapshot: a session that read before the refresh
+    committed would not see the new tallies. Its transaction only read (else the refresh
+    ran inside it), so ending it loses nothing. (PostgreSQL reads each statement afresh.)"""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite" and session().in_transaction():
+        session.rollback()
+
+
+def wrote():
+    """Whether the caller's transaction has written: the refresh then runs inside it (a
+    second connection would wait for its locks, and would not see its rows); else in its
+    own transaction on the primary, committed at once. Pending objects are flushed."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return bool(session.info.get(WROTE))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _flushed(session, _context):
+    session.info[WROTE] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _executed(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def check_layouts(connection):
-    """Every instrument's layout; where the stored one differs (or none is stored), its
-    tallies are dropped and all its responses marked changed."""
-    layouts = {}
+    """Every instrument's layout, and those whose stored layout differs (or is missing)."""
+    layouts, stale = {}, []
     states = dict(connection.execute(sa.select(TallyState.instrument_id, TallyState.layout)).all())
     for instrument_id, code in db.session.execute(sa.select(Instrument.id, Instrument.code)):
         if instrument_store.current_version(code) is None:
             continue
         layout = Layout(instrument_id, code)
         layouts[instrument_id] = layout
-        if states.get(instrument_id) == layout.digest:
-            continue
-        for table in (PsuTally, CellTally):
-            connection.execute(sa.delete(table).where(table.instrument_id == instrument_id))
-        mark_all(connection, layout.version_ids)
-        connection.execute(sa.delete(TallyState).where(TallyState.instrument_id == instrument_id))
-        connection.execute(sa.insert(TallyState).values(
-            instrument_id=instrument_id, layout=layout.digest, refreshed_at=utcnow()))
-    return layouts
+        if states.get(instrument_id) != layout.digest:
+            stale.append(layout)
+    return layouts, stale
+
+
+def rebuild(connection, layout):
+    """Drop an instrument's tallies and mark all its responses changed."""
+    instrument_id = layout.instrument_id
+    for table in (PsuTally, CellTally):
+        connection.execute(sa.delete(table).where(table.instrument_id == instrument_id))
+    mark_all(connection, layout.version_ids)
+    connection.execute(sa.delete(TallyState).where(TallyState.instrument_id == instrument_id))
+    connection.execute(sa.insert(TallyState).values(
+        instrument_id=instrument_id, layout=layout.digest, refreshed_at=utcnow()))
 
 
 def local_day_sql(column, dialect):
