@@ -168,6 +168,8 @@ python3 bench/load.py --base-url "$WEB" --database-url "$HAILONG_DATABASE_URL" -
 after=$(psql -tAq "${HAILONG_DATABASE_URL/+psycopg/}" -c "SELECT count(*) FROM response")
 [ "$after" -gt "$before" ] || fail "no submission stored"
 key=$(hailong create-api-key --unit TPD --label smoke)
+# what the timer does every minute (hailong-tally.timer): count the new answers now
+hailong tally refresh || fail "hailong tally refresh"
 api_n=$(curl -fs -H "Authorization: Bearer $key" "$WEB/api/v1/units/TPD/results?instrument=sipas-counter&period=$(date +%Y)" |
         python3 -c "import json,sys; print(json.load(sys.stdin)['n'])")
 db_n=$(psql -tAq "${HAILONG_DATABASE_URL/+psycopg/}" -c \

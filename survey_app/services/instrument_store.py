@@ -100,6 +100,9 @@ def forget_cached_versions():
     _current.clear()
     _parse.cache_clear()
     packing.forget()
+    from survey_app.services import tally  # noqa: PLC0415 - tally reads instruments from here
+
+    tally.forget()
 
 
 def latest_version(code):

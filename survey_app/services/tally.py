@@ -74,6 +74,23 @@ class Layout:
         ).all()
 
 
+_layouts = {}
+
+
+def cached_layout(instrument_id, code):
+    """``Layout`` of the instrument's current version, computed once per version."""
+    current = instrument_store.current_version(code)
+    key = (str(db.engine.url), instrument_id, current[0] if current else None)
+    if key not in _layouts:
+        _layouts[key] = Layout(instrument_id, code)
+    return _layouts[key]
+
+
+def forget():
+    """Drop the cached layouts (versions were stored or changed)."""
+    _layouts.clear()
+
+
 def layout_for(instrument_id):
     code = db.session.scalar(sa.select(Instrument.code).where(Instrument.id == instrument_id))
     return Layout(instrument_id, code)
@@ -98,6 +115,10 @@ def refresh(limit=None, force=False):
     with _lock:
         _last_refresh[key] = now
         inside = wrote()
+        with (nullcontext(db.session.connection()) if inside else db.engine.connect()) as look:
+            layouts, stale = check_layouts(look)
+            if not stale and look.scalar(sa.select(TallyDirty.day).limit(1)) is None:
+                return 0   # the usual case: nothing changed since the last refresh
         with (nullcontext(db.session.connection()) if inside else db.engine.begin()) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
@@ -167,7 +188,7 @@ def check_layouts(connection):
     for instrument_id, code in db.session.execute(sa.select(Instrument.id, Instrument.code)):
         if instrument_store.current_version(code) is None:
             continue
-        layout = Layout(instrument_id, code)
+        layout = cached_layout(instrument_id, code)
         layouts[instrument_id] = layout
         if states.get(instrument_id) != layout.digest:
             stale.append(layout)

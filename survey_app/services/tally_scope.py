@@ -55,7 +55,7 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
     if current is None or instrument_id is None:
         raise ValueError(f"instrument '{instrument_code}' is not loaded")
     contrasts = contrasts_for(current[1], lang or reader_lang())
-    layout = tally.Layout(instrument_id, instrument_code)
+    layout = tally.cached_layout(instrument_id, instrument_code)
     stored = db.session.scalar(sa.select(TallyState.layout).where(
         TallyState.instrument_id == instrument_id))
     if stored != layout.digest:
