@@ -111,15 +111,53 @@ def estimate_from_psus(data, contrasts, domain, keys, ci=CIMethod.LOGIT, level=0
     ``domain`` (P,): the domain of each PSU row. Raises ``SplitCells`` when a cell's PSUs
     fall in different domains.
     """
-    k, m = len(contrasts.items), len(contrasts.codes)
     domain = np.asarray(domain, dtype=np.int64)
-    n_domains, n_cells = len(keys), len(data.weight)
-    cell_domain = np.full(n_cells, -1)
+    cell_domain = np.full(len(data.weight), -1)
     cell_domain[data.cell] = domain
     if (cell_domain[data.cell] != domain).any():
         raise SplitCells("a domain takes part of a post-stratum")
+    present = np.flatnonzero(cell_domain >= 0)
+    parts = PartSums(data.sums, np.arange(len(domain)), data.sums[:, 0], data.cell, data.weight,
+                     data.grams[present], present, cell_domain[present], data.design)
+    return estimate_from_parts(parts, contrasts, domain, keys, ci, level)
+
+
+@dataclass(frozen=True, eq=False)
+class PartSums:
+    """Sums of parts of PSUs: each part row is the responses of one PSU in one domain.
+
+    ``sums`` (R, ``sums_width``) and ``psu`` (R,) per part; ``psu_n`` (P,) the responses of
+    each PSU (all its parts) and ``psu_cell`` (P,); ``weight`` (C,); ``grams`` (G, 2K, 2K)
+    the Gram matrices of the responses of cell ``gram_cell`` (G,) in domain ``gram_domain``
+    (G,) (rows with the same pair are added); ``design`` over the PSUs.
+    """
+
+    sums: np.ndarray
+    psu: np.ndarray
+    psu_n: np.ndarray
+    psu_cell: np.ndarray
+    weight: np.ndarray
+    grams: np.ndarray
+    gram_cell: np.ndarray
+    gram_domain: np.ndarray
+    design: Design
+
+
+def estimate_from_parts(data, contrasts, domain, keys, ci=CIMethod.LOGIT, level=0.95):
+    """``indices.estimate_indices`` with ``cells`` from sums of parts of PSUs, for any
+    domains (``domain`` (R,): the domain of each part).
+
+    After post-stratification the linearised total of PSU p in domain d is
+    w_c (a_pd - n_p m_cd), m_cd = Σ_{p in c} a_pd / n_c: every PSU of a cell where d has
+    members carries a residual, members or not (R ``svyrecvar`` with ``postStrata``).
+    """
+    k, m = len(contrasts.items), len(contrasts.codes)
+    domain = np.asarray(domain, dtype=np.int64)
+    n_domains, n_cells = len(keys), len(data.weight)
+    n_psu = len(data.psu_n)
     n, y, x, valid_for = split(data.sums, k, m)
-    w = data.weight[data.cell]
+    part_cell = data.psu_cell[data.psu]
+    w = data.weight[part_cell]
     numerator = group_sum(domain, n_domains, y, w)
     denominator = group_sum(domain, n_domains, x, w)
     counts = {"n_valid": group_sum(domain, n_domains, valid_for),
@@ -129,62 +167,84 @@ def estimate_from_psus(data, contrasts, domain, keys, ci=CIMethod.LOGIT, level=0
     ratio, scale, estimate, coefficients, fulls, pattern_of = contrast_estimates(
         contrasts, numerator, denominator)
 
-    # residual totals per PSU: w_c (a_p - n_p m_c)
     a = (y - ratio[domain] * x) * scale[domain]
-    n_cell = np.bincount(data.cell, weights=n, minlength=n_cells)
+    psu_n = np.asarray(data.psu_n, dtype=float)
+    n_cell = np.bincount(data.psu_cell, weights=psu_n, minlength=n_cells)
+    pairs, pair_of = np.unique(part_cell * n_domains + domain, return_inverse=True)
+    pair_of = pair_of.reshape(-1)
+    pair_cell, pair_domain = pairs // n_domains, pairs % n_domains
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = group_sum(data.cell, n_cells, a) / n_cell[:, None]
-    mean = np.nan_to_num(mean)
-    u = w[:, None] * (a - n[:, None] * mean[data.cell])
-    psu_totals = np.zeros((len(domain), 2 * m + 1))
-    row_pattern = pattern_of[domain]
+        mean = np.nan_to_num(group_sum(pair_of, len(pairs), a) / n_cell[pair_cell][:, None])
+
+    # every PSU of each (cell, domain) pair: its share a_pd (0 without members) and n_p
+    by_cell = np.argsort(data.psu_cell, kind="stable")
+    starts = np.searchsorted(data.psu_cell[by_cell], np.arange(n_cells + 1))
+    size = starts[pair_cell + 1] - starts[pair_cell]
+    combo_pair = np.repeat(np.arange(len(pairs)), size)
+    offset = np.arange(len(combo_pair)) - np.repeat(np.cumsum(size) - size, size)
+    combo_psu = by_cell[starts[pair_cell][combo_pair] + offset]
+    combo_domain = pair_domain[combo_pair]
+    share = np.zeros((len(combo_pair), a.shape[1]))
+    combo_key = combo_domain * n_psu + combo_psu
+    order = np.argsort(combo_key, kind="stable")
+    found = np.searchsorted(combo_key[order], domain * n_psu + data.psu)
+    np.add.at(share, order[found], a)
+    u = data.weight[pair_cell][combo_pair][:, None] * (
+        share - psu_n[combo_psu][:, None] * mean[combo_pair])
+    psu_totals = np.zeros((len(combo_pair), 2 * m + 1))
+    combo_pattern = pattern_of[combo_domain]
     for p, full in enumerate(fulls):
-        chosen = row_pattern == p
+        chosen = combo_pattern == p
         psu_totals[chosen] = u[chosen] @ full.T
-    psu_ids = np.arange(len(domain))
-    variance = variance_of_totals(data.design, psu_totals, psu_ids, domain, n_domains)
-    domain_psus = np.column_stack([domain, psu_ids])
+    variance = variance_of_totals(data.design, psu_totals, combo_psu, combo_domain, n_domains)
+    members = np.unique(domain[n > 0] * n_psu + data.psu[n > 0])
+    domain_psus = np.column_stack([members // n_psu, members % n_psu])
     df = domain_df(data.design, domain_psus, n_domains)
 
-    squares = cell_squares(data, cell_domain, n_cell, mean, ratio, scale, fulls, pattern_of,
-                           n_domains, k, m, y, x)
-    srs_sums = group_sum(domain, n_domains, psu_totals)
-    total = float(n.sum())
+    squares = pair_squares(data, pairs, n_domains, n_cell, mean, ratio, scale, fulls,
+                           pattern_of, k, m, y, x, pair_of)
+    srs_sums = group_sum(combo_domain, n_domains, psu_totals)
+    total = float(psu_n.sum())
     srs_variance = (total / (total - 1) * (squares - srs_sums ** 2 / total) if total > 1
                     else squares)
     sat = list(range(m)) + [2 * m]
     return assemble(contrasts, data.design, keys, estimate, variance, srs_variance, counts,
                     coefficients, pattern_of, ci, level,
-                    (psu_totals[:, sat], psu_ids, domain), df, domain_psus)
+                    (psu_totals[:, sat], combo_psu, combo_domain), df, domain_psus)
 
 
-def cell_squares(data, cell_domain, n_cell, mean, ratio, scale, fulls, pattern_of, n_domains,
-                 k, m, y, x):
-    """Σ_i z_i² per domain for the satisfaction columns and all-satisfied (the deff)."""
+def pair_squares(data, pairs, n_domains, n_cell, mean, ratio, scale, fulls, pattern_of, k, m,
+                 y, x, pair_of):
+    """Σ_i z_i² per domain for the satisfaction columns and all-satisfied (the deff): per
+    (cell, domain) pair, w² F (S M S - n_c m mᵀ) Fᵀ with M from the pair's Gram matrix."""
     out = np.zeros((n_domains, 2 * m + 1))
-    present = np.flatnonzero(cell_domain >= 0)
-    d = cell_domain[present]
-    g = data.grams[present].astype(float)
+    if not len(pairs):
+        return out
+    gram_pair = np.searchsorted(pairs, data.gram_cell * n_domains + data.gram_domain)
+    known = (gram_pair < len(pairs)) & (pairs[np.minimum(gram_pair, len(pairs) - 1)]
+                                        == data.gram_cell * n_domains + data.gram_domain)
+    g = np.zeros((len(pairs), 2 * k, 2 * k))
+    np.add.at(g, gram_pair[known], data.grams[known].astype(float))
+    cell, d = pairs // n_domains, pairs % n_domains
     p_, q_, v_ = g[:, :k, :k], g[:, :k, k:], g[:, k:, k:]
     r, s = ratio[d, :k], scale[d, :k]
     moment = (p_ - q_ * r[:, None, :] - r[:, :, None] * np.transpose(q_, (0, 2, 1))
               + r[:, :, None] * v_ * r[:, None, :])
     moment = moment * s[:, :, None] * s[:, None, :]
-    mc = mean[present, :k]
-    moment -= n_cell[present, None, None] * mc[:, :, None] * mc[:, None, :]
-    coefficient = np.stack([fulls[p][:m, :k] for p in pattern_of[d]]) if len(d) else \
-        np.zeros((0, m, k))
-    w2 = data.weight[present] ** 2
-    per_cell = np.einsum("crk,ckl,crl->cr", coefficient, moment, coefficient) * w2[:, None]
-    out[:, :m] = group_sum(d, n_domains, per_cell)
-    cell_y = group_sum(data.cell, len(data.weight), y[:, 2 * k:])[present, 0]
-    cell_x = group_sum(data.cell, len(data.weight), x[:, 2 * k:])[present, 0]
+    mc = mean[:, :k]
+    moment -= n_cell[cell][:, None, None] * mc[:, :, None] * mc[:, None, :]
+    coefficient = np.stack([fulls[p][:m, :k] for p in pattern_of[d]])
+    w2 = data.weight[cell] ** 2
+    per_pair = np.einsum("crk,ckl,crl->cr", coefficient, moment, coefficient) * w2[:, None]
+    out[:, :m] = group_sum(d, n_domains, per_pair)
+    pair_y = group_sum(pair_of, len(pairs), y[:, 2 * k:])[:, 0]
+    pair_x = group_sum(pair_of, len(pairs), x[:, 2 * k:])[:, 0]
     ra, sa_ = ratio[d, 2 * k], scale[d, 2 * k]
-    all_sq = (100 ** 2 * w2 * (sa_ ** 2 * (cell_y * (1 - 2 * ra) + ra ** 2 * cell_x)
-                               - n_cell[present] * mean[present, 2 * k] ** 2))
+    all_sq = (100 ** 2 * w2 * (sa_ ** 2 * (pair_y * (1 - 2 * ra) + ra ** 2 * pair_x)
+                               - n_cell[cell] * mean[:, 2 * k] ** 2))
     out[:, 2 * m] = np.bincount(d, weights=all_sq, minlength=n_domains)
     return out
 
 
-__all__ = ["Analysis", "PsuSums", "SplitCells", "estimate_from_psus", "gram", "row_sums",
-           "structure_of", "sums_width"]
+__all__ = ["Analysis", "PartSums", "PsuSums", "SplitCells", "estimate_from_parts",
+           "estimate_from_psus", "gram", "row_sums", "structure_of", "sums_width"]

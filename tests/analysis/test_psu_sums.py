@@ -92,3 +92,53 @@ def test_a_domain_that_splits_a_cell_is_refused():
     with pytest.raises(SplitCells):
         psu_path(values, point, psu_key, cell_key, weights, by_day, [("odd",), ("even",)],
                  psu_count)
+
+
+def parts_path(values, point, psu_key, cell_key, weight_of_cell, domain_of_row, keys, psu_count):
+    from analysis.psu_sums import PartSums, estimate_from_parts
+
+    psus, psu = np.unique(psu_key, return_inverse=True)
+    cells, cell_of_row = np.unique(cell_key, return_inverse=True)
+    n_domains = len(keys)
+    part_keys, part = np.unique(psu * n_domains + domain_of_row, return_inverse=True)
+    sums = row_sums(values, part.reshape(-1), len(part_keys), structure_of(contrasts()))
+    pair_keys, pair = np.unique(cell_of_row * n_domains + domain_of_row, return_inverse=True)
+    grams = gram(values, pair.reshape(-1), len(pair_keys))
+    psu_cell = np.zeros(len(psus), dtype=np.int64)
+    psu_cell[psu] = cell_of_row
+    psu_point = np.zeros(len(psus), dtype=np.int64)
+    psu_point[psu] = point
+    design = make_design(len(psus), weight_of_cell[psu_cell], strata=psu_point)
+    design = design.__class__(design.weights, design.stratum, design.psu, design.psu_stratum,
+                              psu_count, design.lonely)
+    data = PartSums(sums, part_keys // n_domains, np.bincount(psu), psu_cell, weight_of_cell,
+                    grams, pair_keys // n_domains, pair_keys % n_domains, design)
+    return estimate_from_parts(data, contrasts(), part_keys % n_domains, keys)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_domains_within_a_day_from_parts_of_psus(seed):
+    rng, point, day, values, psu_key, cell_key = sample(seed)
+    weight_of_cell = rng.uniform(1, 20, len(np.unique(cell_key)))
+    psu_count = np.array([len(np.unique(psu_key[point == p])) + 1 for p in range(5)])
+    channel = rng.choice(3, len(point), p=[0.6, 0.3, 0.1])
+    channel[point == 4] = 0          # a point with a single channel
+    for domain, keys in [(channel, [("qr",), ("kiosk",), ("paper",)]),
+                         (np.where(point < 2, 0, 3) + channel,
+                          [(a, b) for a in ("low", "high") for b in ("qr", "kiosk", "paper")]),
+                         (np.zeros(len(point), dtype=np.int64), [()])]:
+        if len(keys) == 6:   # codes 0..5: low x channel, high x channel
+            domain = np.where(point < 2, 0, 3) + channel
+        rows = row_path(values, point, psu_key, cell_key, weight_of_cell, domain, keys, psu_count)
+        parts = parts_path(values, point, psu_key, cell_key, weight_of_cell, domain, keys,
+                           psu_count)
+        for a, b in zip(rows.domains, parts.domains, strict=True):
+            assert a.key == b.key and a.n == b.n
+            for ea, eb in zip(a.estimates, b.estimates, strict=True):
+                assert ea.n_valid == eb.n_valid and ea.df == eb.df
+                for name in ("estimate", "se", "ci_low", "ci_high", "mean_score_se", "n_eff",
+                             "deff"):
+                    x, y = getattr(ea, name), getattr(eb, name)
+                    assert (x is None) == (y is None), (name, ea.code)
+                    if x is not None:
+                        assert y == pytest.approx(x, rel=1e-9, abs=1e-9), (name, ea.code, a.key)
