@@ -61,10 +61,21 @@ def test_tallies_give_the_figures_of_the_responses(demo):
     assert checked > 40
 
 
-def test_a_domain_within_a_day_is_computed_from_the_responses(demo):
+@pytest.mark.parametrize("by", [("channel",), ("verified",), ("procedure",), ("sex",),
+                                ("respondent_type",), ("age_band",), ("unit", "channel"),
+                                ("month", "verified"), ("channel", "sector")])
+def test_attributes_within_a_day_from_the_split_tallies(demo, by):
+    period = last_twelve_months()
+    for code in ("TPD", "P-ANHOA"):
+        fast = load_scope(demo[code], "sipas-counter", period.start, period.end)
+        rows = load_scope(demo[code], "sipas-counter", period.start, period.end, rows=True)
+        same(analyze_scope(rows, by), analyze_scope(fast, by))
+
+
+def test_two_attributes_within_a_day_are_computed_from_the_responses(demo):
     fast = load_scope(demo["TPD"], "sipas-counter")
     rows = load_scope(demo["TPD"], "sipas-counter", rows=True)
-    same(analyze_scope(rows, ("channel",)), analyze_scope(fast, ("channel",)))
+    same(analyze_scope(rows, ("channel", "sex")), analyze_scope(fast, ("channel", "sex")))
 
 
 def counted(unit):

@@ -102,6 +102,20 @@ def upgrade():
         sa.ForeignKeyConstraint(['service_point_id'], ['service_point.id']),
         sa.ForeignKeyConstraint(['unit_id'], ['unit.id']),
         sa.PrimaryKeyConstraint('instrument_id', 'service_point_id', 'month', 'unit_id'))
+    for name, period in (('part_tally', 'day'), ('part_cell_tally', 'month')):
+        op.create_table(
+            name, *key(),
+            sa.Column(period, sa.Date(), nullable=False),
+            sa.Column('unit_id', sa.Integer(), nullable=False),
+            sa.Column('dimension', sa.String(length=20), nullable=False),
+            sa.Column('value', sa.String(length=60), nullable=False),
+            sa.Column('responses', sa.Integer(), nullable=False),
+            sa.Column('sums' if period == 'day' else 'gram', sa.LargeBinary(), nullable=False),
+            sa.ForeignKeyConstraint(['instrument_id'], ['instrument.id']),
+            sa.ForeignKeyConstraint(['service_point_id'], ['service_point.id']),
+            sa.ForeignKeyConstraint(['unit_id'], ['unit.id']),
+            sa.PrimaryKeyConstraint('instrument_id', 'service_point_id', period, 'unit_id',
+                                    'dimension', 'value'))
     op.create_table(
         'tally_state',
         sa.Column('instrument_id', sa.Integer(), nullable=False),
@@ -129,4 +143,6 @@ def downgrade():
     op.drop_table('tally_dirty')
     op.drop_table('tally_state')
     op.drop_table('cell_tally')
+    op.drop_table('part_cell_tally')
+    op.drop_table('part_tally')
     op.drop_table('psu_tally')

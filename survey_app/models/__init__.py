@@ -9,7 +9,14 @@ from survey_app.models.official import OfficialResult
 from survey_app.models.org import Procedure, QrToken, Sector, ServicePoint, Unit, UnitKind
 from survey_app.models.paper import PaperBatch, PaperDecision, PaperEntry
 from survey_app.models.response import Channel, Comment, CommentStatus, Response
-from survey_app.models.tally import CellTally, PsuTally, TallyDirty, TallyState
+from survey_app.models.tally import (
+    CellTally,
+    PartCellTally,
+    PartTally,
+    PsuTally,
+    TallyDirty,
+    TallyState,
+)
 
 __all__ = [
     "ApiKey", "AuditLog", "Base", "CaseStatus", "Channel", "Comment", "CommentStatus",
@@ -19,5 +26,5 @@ __all__ = [
     "Instrument", "InstrumentVersion", "Invitation", "OfficialResult", "PaperBatch",
     "PaperDecision", "PaperEntry", "Procedure", "QrToken", "Response",
     "Role", "Sector", "ServicePoint", "Unit", "UnitKind", "User",
-    "CellTally", "PsuTally", "TallyDirty", "TallyState",
+    "CellTally", "PartCellTally", "PartTally", "PsuTally", "TallyDirty", "TallyState",
 ]

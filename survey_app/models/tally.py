@@ -50,6 +50,40 @@ class CellTally(Base):
     gram: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
+class PartTally(Base):
+    """A PSU's sums split by one attribute that varies within a day (channel, verified,
+    procedure, the profile answers): one row per value present, same layout as
+    ``PsuTally.sums``."""
+
+    __tablename__ = "part_tally"
+
+    instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
+                                                  primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    responses: Mapped[int]
+    sums: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class PartCellTally(Base):
+    """A cell's Gram matrix split by one attribute that varies within a day."""
+
+    __tablename__ = "part_cell_tally"
+
+    instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
+                                                  primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    responses: Mapped[int]
+    gram: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class TallyState(Base):
     """Which layout an instrument's tallies are in (a digest of its items and index tree):
     a new version that changes them makes the next refresh rebuild them."""

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from analysis import CIMethod, contrasts_for, estimate_indices
-from analysis.psu_sums import SplitCells, estimate_from_psus
+from analysis.psu_sums import SplitCells, estimate_from_parts, estimate_from_psus
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import (
@@ -179,13 +179,35 @@ def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; choose from {', '.join(DOMAINS)}")
     if isinstance(data, tally_scope.TallyData):
-        if any(b not in tally_scope.PSU_DOMAINS for b in by):
-            return analyze_scope(data.rows(), by, ci, level)   # a domain within a day
+        inside = [b for b in by if b not in tally_scope.PSU_DOMAINS]
+        if len(inside) > 1:   # two attributes that vary within a day: from the responses
+            return analyze_scope(data.rows(), by, ci, level)
+        if inside:
+            return _analyze_parts(data, by, inside[0], ci, level)
         try:
             return _analyze(data, by, ci, level)
         except SplitCells:   # a point that changed unit within a month
             return analyze_scope(data.rows(), by, ci, level)
     return _analyze(data, by, ci, level)
+
+
+def _joined(attributes, by):
+    return np.array(["\x1f".join(parts) for parts in
+                     zip(*(np.asarray(attributes[b]).astype(str) for b in by), strict=True)])
+
+
+def _analyze_parts(data, by, dimension, ci, level):
+    """Domains by one attribute that varies within a day (and PSU attributes), from the
+    tallies split by it (``analysis.psu_sums.estimate_from_parts``)."""
+    parts = data.parts(dimension)
+    labels = _joined(parts.attributes, by)
+    if not len(labels):
+        raise ValueError("no responses in this scope and period")
+    uniques, domain = np.unique(labels, return_inverse=True)
+    gram_domain = np.searchsorted(uniques, _joined(parts.gram_attributes, by))
+    sums = replace(parts.sums, gram_domain=gram_domain.astype(np.int64))
+    keys = [tuple(u.split("\x1f")) for u in uniques]
+    return estimate_from_parts(sums, data.contrasts, domain.reshape(-1), keys, ci, level)
 
 
 def _analyze(data, by, ci, level):

@@ -32,6 +32,9 @@ from survey_app.models import (
     CellTally,
     Instrument,
     InstrumentVersion,
+    PartCellTally,
+    PartTally,
+    Procedure,
     PsuTally,
     Response,
     TallyDirty,
@@ -198,7 +201,7 @@ def check_layouts(connection):
 def rebuild(connection, layout):
     """Drop an instrument's tallies and mark all its responses changed."""
     instrument_id = layout.instrument_id
-    for table in (PsuTally, CellTally):
+    for table in (PsuTally, CellTally, PartTally, PartCellTally):
         connection.execute(sa.delete(table).where(table.instrument_id == instrument_id))
     mark_all(connection, layout.version_ids)
     connection.execute(sa.delete(TallyState).where(TallyState.instrument_id == instrument_id))
@@ -233,6 +236,11 @@ def month_after(month):
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+#: Attributes that vary within a day, each tallied on its own (``part_tally``): a
+#: breakdown by one of them (alone or with a PSU attribute) needs no response row.
+PART_DIMENSIONS = ("channel", "verified", "procedure", "respondent_type", "sex", "age_band")
+
+
 def recompute(connection, layout, point_id, months):
     """The tallies of one point in ``months`` (first days), from its responses."""
     from survey_app.services.survey_design import utc_bound  # noqa: PLC0415 - import cycle
@@ -241,13 +249,17 @@ def recompute(connection, layout, point_id, months):
         chosen = months[start:start + MONTHS_PER_READ]
         first, last = chosen[0], month_after(chosen[-1])
         rows = connection.execute(
-            sa.select(Response.unit_id, Response.submitted_at, Response.answer_codes)
+            sa.select(Response.unit_id, Response.submitted_at, Response.answer_codes,
+                      Response.channel, Response.verified, Procedure.code,
+                      Response.respondent_type, Response.sex, Response.age_band)
+            .outerjoin(Procedure, Procedure.id == Response.procedure_id)
             .where(Response.service_point_id == point_id,
                    Response.instrument_version_id.in_(layout.version_ids),
                    Response.quarantined.is_(False), Response.answer_codes != "",
                    Response.submitted_at >= utc_bound(_midnight(first)),
                    Response.submitted_at < utc_bound(_midnight(last)))).all()
-        for table, column in ((PsuTally, PsuTally.day), (CellTally, CellTally.month)):
+        for table, column in ((PsuTally, PsuTally.day), (CellTally, CellTally.month),
+                              (PartTally, PartTally.day), (PartCellTally, PartCellTally.month)):
             for month in chosen:
                 connection.execute(sa.delete(table).where(
                     table.instrument_id == layout.instrument_id,
@@ -263,40 +275,71 @@ def _midnight(day):
     return datetime(day.year, day.month, day.day)
 
 
+def part_labels(rows):
+    """{dimension: labels (n,)} as ``analysis_inputs.load_rows`` names them."""
+    return {
+        "channel": [str(getattr(r[3], "value", r[3])) for r in rows],
+        "verified": ["verified" if r[4] else "open" for r in rows],
+        "procedure": [r[5] or "—" for r in rows],
+        "respondent_type": [r[6] or "—" for r in rows],
+        "sex": [r[7] or "—" for r in rows],
+        "age_band": [r[8] or "—" for r in rows],
+    }
+
+
+def grouped(keys, labels=None):
+    """(unique (key, label) pairs, group of each row) of integer ``keys`` and labels."""
+    if labels is None:
+        uniques, group = np.unique(keys, return_inverse=True)
+        return [(int(k), None) for k in uniques], group.reshape(-1)
+    label_codes, label_of = np.unique(np.asarray(labels, dtype=object).astype(str),
+                                      return_inverse=True)
+    uniques, group = np.unique(keys * len(label_codes) + label_of.reshape(-1),
+                               return_inverse=True)
+    return ([(int(u // len(label_codes)), str(label_codes[u % len(label_codes)]))
+             for u in uniques], group.reshape(-1))
+
+
 def write(connection, layout, point_id, rows, months):
     units = np.asarray([r[0] for r in rows], dtype=np.int64)
     days = (np.asarray([r[1] for r in rows], dtype="datetime64[s]")
             + np.timedelta64(7, "h")).astype("datetime64[D]")
-    month_of = days.astype("datetime64[M]")
     codes = packing.codes_matrix([r[2] for r in rows], layout.positions)
     values = np.where(codes == 0, np.nan, codes.astype(float))
-    day_number = days.astype(np.int64)
-    psu_keys, psu = np.unique(units * 100_000 + day_number, return_inverse=True)
-    sums = row_sums(values, psu.reshape(-1), len(psu_keys), layout.structure)
-    psu_rows = []
-    for key, vector in zip(psu_keys.tolist(), sums, strict=True):
-        day = np.datetime64(key % 100_000, "D").astype(object)
-        if date(day.year, day.month, 1) in months:
-            psu_rows.append({"instrument_id": layout.instrument_id, "service_point_id": point_id,
-                             "day": day, "unit_id": key // 100_000,
-                             "responses": int(vector[0]),
-                             "sums": vector.astype(np.int32).tobytes()})
-    month_number = month_of.astype(np.int64)
-    cell_keys, cell = np.unique(units * 100_000 + month_number, return_inverse=True)
-    grams = gram(values, cell.reshape(-1), len(cell_keys))
-    counts = np.bincount(cell.reshape(-1), minlength=len(cell_keys))
-    cell_rows = []
-    for key, matrix, count in zip(cell_keys.tolist(), grams, counts.tolist(), strict=True):
-        month = np.datetime64(key % 100_000, "M").astype(object)
-        if month in months:
-            cell_rows.append({"instrument_id": layout.instrument_id,
-                              "service_point_id": point_id, "month": month,
-                              "unit_id": key // 100_000, "responses": count,
-                              "gram": matrix.astype(np.int32).tobytes()})
-    if psu_rows:
-        connection.execute(sa.insert(PsuTally), psu_rows)
-    if cell_rows:
-        connection.execute(sa.insert(CellTally), cell_rows)
+    day_key = units * 100_000 + days.astype(np.int64)
+    month_key = units * 100_000 + days.astype("datetime64[M]").astype(np.int64)
+    base = {"instrument_id": layout.instrument_id, "service_point_id": point_id}
+    labels = part_labels(rows)
+    for dimension in (None, *PART_DIMENSIONS):
+        tagged = labels[dimension] if dimension else None
+        extra = {"dimension": dimension} if dimension else {}
+        keys, group = grouped(day_key, tagged)
+        sums = row_sums(values, group, len(keys), layout.structure)
+        day_rows = []
+        for (key, label), vector in zip(keys, sums, strict=True):
+            day = np.datetime64(key % 100_000, "D").astype(object)
+            if date(day.year, day.month, 1) in months:
+                day_rows.append({**base, **extra, "day": day, "unit_id": key // 100_000,
+                                 "responses": int(vector[0]),
+                                 "sums": vector.astype(np.int32).tobytes(),
+                                 **({"value": label} if dimension else {})})
+        keys, group = grouped(month_key, tagged)
+        grams = gram(values, group, len(keys))
+        counts = np.bincount(group, minlength=len(keys))
+        month_rows = []
+        for (key, label), matrix, count in zip(keys, grams, counts.tolist(), strict=True):
+            month = np.datetime64(key % 100_000, "M").astype(object)
+            if month in months:
+                month_rows.append({**base, **extra, "month": month, "unit_id": key // 100_000,
+                                   "responses": count,
+                                   "gram": matrix.astype(np.int32).tobytes(),
+                                   **({"value": label} if dimension else {})})
+        day_table, month_table = (PartTally, PartCellTally) if dimension else (PsuTally,
+                                                                               CellTally)
+        if day_rows:
+            connection.execute(sa.insert(day_table), day_rows)
+        if month_rows:
+            connection.execute(sa.insert(month_table), month_rows)
 
 
 def decode_sums(blobs, width):

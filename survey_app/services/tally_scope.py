@@ -8,7 +8,7 @@ service point, sector, month, quarter, any period of whole months) are estimated
 a single response row. ``None`` means the tallies cannot serve this scope (a point's day
 shared by two units, or tallies still to be rebuilt): the caller loads the rows.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -17,10 +17,19 @@ import sqlalchemy as sa
 from analysis import contrasts_for
 from analysis.design import Design
 from analysis.options import LonelyPSU
-from analysis.psu_sums import PsuSums
+from analysis.psu_sums import PartSums, PsuSums
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
-from survey_app.models import CellTally, Instrument, PsuTally, ServicePoint, TallyState, Unit
+from survey_app.models import (
+    CellTally,
+    Instrument,
+    PartCellTally,
+    PartTally,
+    PsuTally,
+    ServicePoint,
+    TallyState,
+    Unit,
+)
 from survey_app.services import instrument_store, survey_design, tally
 
 #: Domains that are functions of the PSU (and so unions of cells).
@@ -37,7 +46,8 @@ class TallyData:
     local_time: np.ndarray   # datetime64 (P,): the PSU's local day
     weighting: object
     n: int
-    rows: object = field(default=None)   # () -> ScopeData, for domains within a PSU
+    rows: object = field(default=None)   # () -> ScopeData (two attributes within a day)
+    parts: object = field(default=None)  # dimension -> Parts (one attribute within a day)
 
     @property
     def weights(self):
@@ -60,49 +70,124 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
         TallyState.instrument_id == instrument_id))
     if stored != layout.digest:
         return None
-    query = (sa.select(PsuTally.unit_id, PsuTally.service_point_id, PsuTally.day,
-                       PsuTally.sums, Unit.code, ServicePoint.code, ServicePoint.sector)
-             .join(Unit, Unit.id == PsuTally.unit_id)
-             .join(ServicePoint, ServicePoint.id == PsuTally.service_point_id)
-             .where(PsuTally.instrument_id == instrument_id, Unit.path.startswith(scope.path)))
-    cells = (sa.select(CellTally.service_point_id, CellTally.month, CellTally.gram)
-             .join(Unit, Unit.id == CellTally.unit_id)
-             .where(CellTally.instrument_id == instrument_id, Unit.path.startswith(scope.path)))
-    if start is not None:
-        query = query.where(PsuTally.day >= start.date())
-        cells = cells.where(CellTally.month >= date(start.year, start.month, 1))
-    if end is not None:
-        query = query.where(PsuTally.day < end.date())
-        cells = cells.where(CellTally.month < end.date())
-    rows = db.session.execute(query.order_by(PsuTally.service_point_id, PsuTally.day)).all()
+    scoped = Scoped(instrument_id, scope.path, start, end)
+    rows = db.session.execute(scoped.days(PsuTally).order_by(
+        PsuTally.service_point_id, PsuTally.day)).all()
     point_id = np.asarray([r[1] for r in rows], dtype=np.int64)
     days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
-    if len(np.unique(point_id * 100_000 + days.astype(np.int64))) != len(rows):
+    psu_keys = point_id * 100_000 + days.astype(np.int64)
+    if len(np.unique(psu_keys)) != len(rows):
         return None   # a point's day split between units: the rows know which is which
     sums = tally.decode_sums([r[3] for r in rows], layout.width)
     facts = survey_design.tally_facts(sorted(set(point_id.tolist())), instrument_id)
     months = days.astype("datetime64[M]")
     design, cell, weight, weighting = psu_design(point_id, months, facts)
+    cell_of = dict(zip((point_id * 10_000 + months.astype(np.int64)).tolist(), cell.tolist(),
+                       strict=True))
     grams = np.zeros((len(weight), 2 * layout.k, 2 * layout.k), dtype=np.int64)
-    cell_index = {key: c for c, key in enumerate(zip(point_id.tolist(), months.tolist(),
-                                                     strict=True))}
-    cell_index = {key: cell[c] for key, c in cell_index.items()}
-    for point, month, blob in db.session.execute(cells):
-        c = cell_index.get((point, np.datetime64(tally._as_date(month), "M").astype(object)))
+    for row in db.session.execute(scoped.months(CellTally)):
+        c = cell_of.get(row[1] * 10_000 + month_number(row[2]))
         if c is not None:
-            grams[c] += tally.decode_grams([blob], layout.k)[0]
-    unit = np.asarray([r[4] for r in rows], dtype=object)
+            grams[c] += tally.decode_grams([row[3]], layout.k)[0]
+    data = TallyData(PsuSums(sums, cell, weight, grams, design), contrasts,
+                     attributes_of(rows, days), days.astype("datetime64[s]"), weighting,
+                     int(sums[:, 0].sum()))
+    psu_of = dict(zip(psu_keys.tolist(), range(len(rows)), strict=True))
+    return replace(data, parts=lambda dimension: load_parts(
+        data, scoped, layout, dimension, psu_of, cell_of))
+
+
+def month_number(value):
+    return int(np.datetime64(tally._as_date(value), "M").astype(np.int64))
+
+
+def attributes_of(rows, days):
+    """PSU attributes of rows (unit id, point id, day or month, blob, unit code, point code,
+    sector, [value])."""
     local = days.astype(object)
-    attributes = {
-        "unit": unit,
+    return {
+        "unit": np.asarray([r[4] for r in rows], dtype=object),
         "service_point": np.asarray([f"{r[4]}/{r[5]}" for r in rows], dtype=object),
         "sector": np.asarray([str(getattr(r[6], "value", r[6])) for r in rows], dtype=object),
         "month": np.asarray([f"{d:%Y-%m}" for d in local], dtype=object),
         "quarter": np.asarray([f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in local],
                               dtype=object),
     }
-    return TallyData(PsuSums(sums, cell, weight, grams, design), contrasts, attributes,
-                     days.astype("datetime64[s]"), weighting, int(sums[:, 0].sum()))
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The filters of one scope, instrument and period, for any tally table."""
+
+    instrument_id: int
+    path: str
+    start: object
+    end: object
+
+    def _select(self, table, period, blob, dimension=None):
+        columns = [table.unit_id, table.service_point_id, period, blob, Unit.code,
+                   ServicePoint.code, ServicePoint.sector]
+        if dimension is not None:
+            columns.append(table.value)
+        query = (sa.select(*columns)
+                 .join(Unit, Unit.id == table.unit_id)
+                 .join(ServicePoint, ServicePoint.id == table.service_point_id)
+                 .where(table.instrument_id == self.instrument_id,
+                        Unit.path.startswith(self.path)))
+        if dimension is not None:
+            query = query.where(table.dimension == dimension)
+        return query
+
+    def days(self, table, dimension=None):
+        query = self._select(table, table.day, table.sums, dimension)
+        if self.start is not None:
+            query = query.where(table.day >= self.start.date())
+        if self.end is not None:
+            query = query.where(table.day < self.end.date())
+        return query
+
+    def months(self, table, dimension=None):
+        query = self._select(table, table.month, table.gram, dimension)
+        if self.start is not None:
+            query = query.where(table.month >= date(self.start.year, self.start.month, 1))
+        if self.end is not None:
+            query = query.where(table.month < self.end.date())
+        return query
+
+
+@dataclass(frozen=True, eq=False)
+class Parts:
+    """A scope's PSUs split by one attribute: ``sums`` (PartSums without gram domains),
+    the attributes of each part and of each Gram row (PSU attributes + the dimension)."""
+
+    sums: PartSums
+    attributes: dict
+    gram_attributes: dict
+
+
+def load_parts(data, scoped, layout, dimension, psu_of, cell_of):
+    """The parts of ``data``'s PSUs by ``dimension`` (one of ``tally.PART_DIMENSIONS``)."""
+    rows = db.session.execute(scoped.days(PartTally, dimension)).all()
+    days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
+    keys = np.asarray([r[1] for r in rows], dtype=np.int64) * 100_000 + days.astype(np.int64)
+    psu = np.asarray([psu_of[k] for k in keys.tolist()], dtype=np.int64)
+    sums = tally.decode_sums([r[3] for r in rows], layout.width)
+    attributes = {**attributes_of(rows, days),
+                  dimension: np.asarray([r[7] for r in rows], dtype=object)}
+    grams = db.session.execute(scoped.months(PartCellTally, dimension)).all()
+    gram_months = np.asarray([tally._as_date(r[2]) for r in grams], dtype="datetime64[D]")
+    gram_cell = np.asarray([cell_of.get(r[1] * 10_000 + month_number(r[2]), -1) for r in grams],
+                           dtype=np.int64)
+    kept = gram_cell >= 0
+    gram_attributes = {**attributes_of(grams, gram_months),
+                       dimension: np.asarray([r[7] for r in grams], dtype=object)}
+    gram_attributes = {name: values[kept] for name, values in gram_attributes.items()}
+    matrices = tally.decode_grams([r[3] for r, keep in zip(grams, kept, strict=True) if keep],
+                                  layout.k)
+    base = data.sums
+    part_sums = PartSums(sums, psu, base.sums[:, 0], base.cell, base.weight, matrices,
+                         gram_cell[kept], np.zeros(int(kept.sum()), dtype=np.int64), base.design)
+    return Parts(part_sums, attributes, gram_attributes)
 
 
 def psu_design(point_id, months, facts):
