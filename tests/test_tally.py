@@ -120,10 +120,13 @@ def test_a_backlog_is_left_to_the_command_and_pages_keep_their_figures(demo, ctx
         {"instrument_version_id": 1, "service_point_id": 1, "day": datetime(2025, 1, d).date()}
         for d in range(1, 29)])
     db.session.commit()
-    assert tally.refresh(limit=10, force=True) is None      # 28 keys wait: not in a request
+    # 28 changed days (and the responses of their cells) are more than 10 to read again
+    assert tally.refresh(limit=10, force=True) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty)) == 28
-    monkeypatch.setitem(ctx.config, "TALLY_SYNC_LIMIT", 10)
-    assert counted(ward) == before                           # the tallies as they were
+    monkeypatch.setitem(ctx.config, "TALLY_PUBLIC_SYNC_LIMIT", 10)
+    with ctx.test_request_context("/p/P-ANHOA"):             # an anonymous page
+        assert counted(ward) == before                       # the tallies as they were
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty)) == 28
     result = runner.invoke(main, ["tally", "refresh"])
     assert result.exit_code == 0 and "28 changed day(s)" in result.output
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))

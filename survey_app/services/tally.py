@@ -99,6 +99,26 @@ def layout_for(instrument_id):
     return Layout(instrument_id, code)
 
 
+#: More changed (point, day) keys than this are a backlog whatever their size.
+MAX_SYNC_KEYS = 5000
+
+
+def backlog(connection):
+    """Responses a refresh would read again: those already counted in the changed cells
+    (a new cell counts its new keys only), or infinity past ``MAX_SYNC_KEYS`` keys."""
+    keys = connection.execute(sa.select(TallyDirty.service_point_id, TallyDirty.day)
+                              .limit(MAX_SYNC_KEYS + 1)).all()
+    if len(keys) > MAX_SYNC_KEYS:
+        return float("inf")
+    months = {(point, date(_as_date(day).year, _as_date(day).month, 1)) for point, day in keys}
+    counted = connection.execute(
+        sa.select(CellTally.service_point_id, CellTally.month, sa.func.sum(CellTally.responses))
+        .where(CellTally.service_point_id.in_({point for point, _ in months}))
+        .group_by(CellTally.service_point_id, CellTally.month)).all()
+    return len(keys) + sum(int(n) for point, month, n in counted
+                           if (point, _as_date(month)) in months)
+
+
 def pending(connection=None):
     """Keys waiting to be counted."""
     query = sa.select(sa.func.count()).select_from(TallyDirty)
@@ -107,8 +127,10 @@ def pending(connection=None):
 
 def refresh(limit=None, force=False):
     """Recompute the cells with changed responses; rebuild an instrument whose layout
-    changed. Returns the number of cells recomputed, or None when skipped (refreshed less
-    than ``TALLY_REFRESH_SECONDS`` ago in this process, or more than ``limit`` keys wait).
+    changed. Returns the number of cells recomputed, or None when skipped: refreshed less
+    than ``TALLY_REFRESH_SECONDS`` ago in this process, or more work waits than ``limit``
+    responses to read again (the responses already counted in the changed cells; a
+    rebuild or more than ``MAX_SYNC_KEYS`` changed days count as too much).
     """
     key = str(db.engine.url)
     now = time.monotonic()
@@ -126,7 +148,7 @@ def refresh(limit=None, force=False):
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
             layouts, stale = check_layouts(connection)
-            if limit is not None and (stale or pending(connection) > limit):
+            if limit is not None and (stale or backlog(connection) > limit):
                 return None   # a backlog: left to `hailong tally refresh`, nothing changed
             for layout in stale:
                 rebuild(connection, layout)
