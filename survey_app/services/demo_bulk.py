@@ -224,6 +224,7 @@ def load_bulk_demo(n_responses, seed=2025, progress=None, chunk_size=CHUNK):
         done += n
         if progress:
             progress(done, n_responses)
+    writer.finish()
     dossiers = demo.create_dossier_counts(points, np.random.default_rng(seed + 2))
     tallied = refresh_tallies()
     return {"usernames": usernames, "password": demo.DEMO_PASSWORD, "responses": done,
