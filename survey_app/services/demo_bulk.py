@@ -11,7 +11,6 @@ cover the 24 months before the app's today (``survey_app.clock``), with differen
 dashboard can show: busier and quieter points, better and worse ones, points improving
 or slipping, more invitations at some counters, kiosks at a few.
 """
-import importlib.util
 import time as timer
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -189,12 +188,11 @@ def uuid_hex(rng, n):
 
 
 def refresh_tallies():
-    """Rebuild the rollup tables when this version of the app has them."""
-    if importlib.util.find_spec("survey_app.services.tally") is None:
-        return False
-    from survey_app.services import tally
+    """Count the loaded responses into the tallies (services/tally.py) at once, so the
+    first page read finds them ready."""
+    from survey_app.services import tally  # noqa: PLC0415 - only when loading
 
-    tally.refresh_all()
+    tally.refresh(force=True)
     return True
 
 
