@@ -130,6 +130,13 @@ def upgrade():
         sa.Column('day', sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint('instrument_version_id', 'service_point_id', 'day'))
     create_triggers()
+    # the pages' other reads over all responses: flagged answers, published comments
+    op.create_index('ix_response_flagged_unit', 'response', ['unit_id', 'submitted_at'],
+                    postgresql_where=sa.text("quarantine_reason IS NOT NULL"),
+                    sqlite_where=sa.text("quarantine_reason IS NOT NULL"))
+    op.create_index('ix_comment_published', 'comment', ['response_id'],
+                    postgresql_where=sa.text("status = 'published'"),
+                    sqlite_where=sa.text("status = 'published'"))
     # every response there is counts as changed: the first refresh builds the tallies
     op.execute("INSERT INTO tally_dirty (instrument_version_id, service_point_id, day) "
                "SELECT DISTINCT instrument_version_id, service_point_id, "
@@ -139,6 +146,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_comment_published', table_name='comment')
+    op.drop_index('ix_response_flagged_unit', table_name='response')
     drop_triggers()
     op.drop_table('tally_dirty')
     op.drop_table('tally_state')

@@ -38,6 +38,10 @@ class Response(Base):
         sa.Index("ix_response_unit_submitted", "unit_id", "submitted_at"),
         sa.Index("ix_response_service_point_submitted", "service_point_id", "submitted_at"),
         sa.Index("ix_response_quarantined_unit", "quarantined", "unit_id"),
+        # the few responses ever flagged (the console's quarantine counts on every page)
+        sa.Index("ix_response_flagged_unit", "unit_id", "submitted_at",
+                 postgresql_where=sa.text("quarantine_reason IS NOT NULL"),
+                 sqlite_where=sa.text("quarantine_reason IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +91,12 @@ class Comment(Base):
     """Free text, kept apart from the answers so that it can be moderated."""
 
     __tablename__ = "comment"
+    __table_args__ = (
+        # the public pages list the newest published comments
+        sa.Index("ix_comment_published", "response_id",
+                 postgresql_where=sa.text("status = 'published'"),
+                 sqlite_where=sa.text("status = 'published'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(

@@ -104,14 +104,23 @@ def month_number(value):
 def attributes_of(rows, days):
     """PSU attributes of rows (unit id, point id, day or month, blob, unit code, point code,
     sector, [value])."""
-    local = days.astype(object)
+    months = days.astype("datetime64[M]")
+    month_labels = np.datetime_as_string(months, unit="M")
+    years = np.char.ljust(month_labels, 4).astype("U4") if len(rows) else month_labels
+    quarter = (months.astype(np.int64) % 12) // 3 + 1
+    points = {}   # (unit code, point code, sector) -> labels: a few distinct per scope
+    for r in rows:
+        points.setdefault((r[4], r[5], r[6]), None)
+    labels = {key: (f"{key[0]}/{key[1]}", str(getattr(key[2], "value", key[2])))
+              for key in points}
     return {
         "unit": np.asarray([r[4] for r in rows], dtype=object),
-        "service_point": np.asarray([f"{r[4]}/{r[5]}" for r in rows], dtype=object),
-        "sector": np.asarray([str(getattr(r[6], "value", r[6])) for r in rows], dtype=object),
-        "month": np.asarray([f"{d:%Y-%m}" for d in local], dtype=object),
-        "quarter": np.asarray([f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in local],
-                              dtype=object),
+        "service_point": np.asarray([labels[(r[4], r[5], r[6])][0] for r in rows],
+                                    dtype=object),
+        "sector": np.asarray([labels[(r[4], r[5], r[6])][1] for r in rows], dtype=object),
+        "month": month_labels.astype(object),
+        "quarter": np.char.add(np.char.add(years.astype(str), "-Q"),
+                               quarter.astype(str)).astype(object),
     }
 
 
