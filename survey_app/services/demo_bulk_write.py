@@ -130,6 +130,10 @@ class PostgresWriter(Writer):
         for constraint in self.dropped:
             self.session_connection.execute(sa.schema.AddConstraint(constraint))
         super().finish()
+        # statistics for the planner now, not at autovacuum's leisure: without them the
+        # public page's published comments were read by a 0.6 s plan instead of 0.3 ms
+        for table in ("response", "comment"):
+            self.execute(f"ANALYZE {table}")  # noqa: S608 - fixed names
 
     def cast(self, table, column):
         return "::smallint" if (table, column) == ("answer", "value") else ""
