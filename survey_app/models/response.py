@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -116,3 +117,7 @@ class Comment(Base):
     redacted_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="comment")
+
+
+sa.event.listen(Response, "before_insert", distribution.fill_province_from_unit)
+sa.event.listen(Comment, "before_insert", distribution.fill_province_from_response)

@@ -157,11 +157,13 @@ def moderate(comment, action):
 
 
 def open_case(response, user, summary=None, days=DEFAULT_DAYS):
-    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(response_id=response.id))
+    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(
+        province_id=response.province_id, response_id=response.id))
     if existing is not None:
         return existing, False
     text = summary or (mask_personal(response.comment.text) if response.comment else "")
-    case = FeedbackCase(unit_id=response.unit_id, response_id=response.id, summary=text,
+    case = FeedbackCase(province_id=response.province_id, unit_id=response.unit_id,
+                        response_id=response.id, summary=text,
                         owner_id=user.id, opened_by_id=user.id,
                         deadline=clock.today() + timedelta(days=days))
     db.session.add(case)
