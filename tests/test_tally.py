@@ -106,7 +106,8 @@ def test_a_backlog_is_left_to_the_command_and_pages_keep_their_figures(demo, ctx
     before = counted(ward)
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
     db.session.execute(sa.insert(TallyDirty), [
-        {"instrument_version_id": 1, "service_point_id": 1, "day": datetime(2025, 1, d).date()}
+        {"province_id": demo["TPD"].id, "instrument_version_id": 1, "service_point_id": 1,
+         "day": datetime(2025, 1, d).date()}
         for d in range(1, 29)])
     db.session.commit()
     assert tally.refresh(limit=10, force=True) is None      # 28 keys wait: not in a request
