@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app import clock
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -64,3 +65,6 @@ class CommentTheme(Base):
     name: Mapped[str] = mapped_column(sa.String(80))
     keywords: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+sa.event.listen(FeedbackCase, "before_insert", distribution.fill_province_from_unit)
