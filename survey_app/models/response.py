@@ -119,5 +119,10 @@ class Comment(Base):
     response: Mapped[Response] = relationship(back_populates="comment")
 
 
+#: The join of a comment to its response, on the province too: on Citus a join of two
+#: distributed tables must include the distribution column to stay on one shard.
+COMMENT_OF_RESPONSE = sa.and_(Comment.province_id == Response.province_id,
+                              Comment.response_id == Response.id)
+
 sa.event.listen(Response, "before_insert", distribution.fill_province_from_unit)
 sa.event.listen(Comment, "before_insert", distribution.fill_province_from_response)

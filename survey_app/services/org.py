@@ -23,15 +23,30 @@ def forget_cached_provinces():
     distribution.forget_cached_provinces()
 
 
-def provinces_for(scope):
-    """The province ids the rows of ``scope``'s subtree can carry: the ids on its path
-    (a province retired into another moves under it with its subtree, and its rows keep
-    its id) and the province units below it. The hot queries filter on these so that a
-    Citus cluster reads only the shards of the scope."""
-    ids = {int(part) for part in scope.path.strip("/").split("/")}
-    ids.update(db.session.scalars(sa.select(Unit.id).where(
-        Unit.path.startswith(scope.path), Unit.kind == UnitKind.PROVINCE)))
+def ids_on_path(path):
+    return {int(part) for part in path.strip("/").split("/") if part}
+
+
+def provinces_for(scope, executor=None):
+    """The province ids the rows of ``scope``'s subtree (a unit or its path) can carry:
+    the ids on its path (a province retired into another moves under it with its subtree,
+    and its rows keep its id) and the province units below it. The hot queries filter on
+    these so that a Citus cluster reads only the shards of the scope. ``executor``: a
+    session or connection (default the app's session)."""
+    path = scope if isinstance(scope, str) else scope.path
+    ids = ids_on_path(path)
+    ids.update((executor or db.session).execute(sa.select(Unit.id).where(
+        Unit.path.startswith(path), Unit.kind == UnitKind.PROVINCE)).scalars())
     return sorted(ids)
+
+
+def provinces_of_points(point_ids, executor=None):
+    """The province ids the rows of these service points can carry: every id on the paths
+    of their units (the current province and any retired into it)."""
+    paths = (executor or db.session).execute(
+        sa.select(Unit.path).join(ServicePoint, ServicePoint.unit_id == Unit.id)
+        .where(ServicePoint.id.in_(list(point_ids))).distinct()).scalars()
+    return sorted(set().union(*(ids_on_path(path) for path in paths)))
 
 
 def create_unit(code, name_vi, kind, parent=None, name_en=None, **fields):

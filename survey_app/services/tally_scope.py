@@ -21,7 +21,7 @@ from analysis.psu_sums import PsuSums
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import CellTally, Instrument, PsuTally, ServicePoint, TallyState, Unit
-from survey_app.services import instrument_store, survey_design, tally
+from survey_app.services import instrument_store, org, survey_design, tally
 
 #: Domains that are functions of the PSU (and so unions of cells).
 PSU_DOMAINS = ("unit", "service_point", "sector", "month", "quarter")
@@ -60,14 +60,17 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
         TallyState.instrument_id == instrument_id))
     if stored != layout.digest:
         return None
+    provinces = org.provinces_for(scope)  # one shard per province on Citus
     query = (sa.select(PsuTally.unit_id, PsuTally.service_point_id, PsuTally.day,
                        PsuTally.sums, Unit.code, ServicePoint.code, ServicePoint.sector)
              .join(Unit, Unit.id == PsuTally.unit_id)
              .join(ServicePoint, ServicePoint.id == PsuTally.service_point_id)
-             .where(PsuTally.instrument_id == instrument_id, Unit.path.startswith(scope.path)))
+             .where(PsuTally.province_id.in_(provinces), PsuTally.instrument_id == instrument_id,
+                    Unit.path.startswith(scope.path)))
     cells = (sa.select(CellTally.service_point_id, CellTally.month, CellTally.gram)
              .join(Unit, Unit.id == CellTally.unit_id)
-             .where(CellTally.instrument_id == instrument_id, Unit.path.startswith(scope.path)))
+             .where(CellTally.province_id.in_(provinces),
+                    CellTally.instrument_id == instrument_id, Unit.path.startswith(scope.path)))
     if start is not None:
         query = query.where(PsuTally.day >= start.date())
         cells = cells.where(CellTally.month >= date(start.year, start.month, 1))
