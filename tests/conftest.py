@@ -126,6 +126,7 @@ def wipe(app):
                 for table in tables:
                     conn.execute(table.delete())
     instrument_store.forget_cached_versions()
+    org.forget_cached_provinces()
 
 
 @pytest.fixture

@@ -117,7 +117,8 @@ def test_a_backlog_is_left_to_the_command_and_pages_keep_their_figures(demo, ctx
     before = counted(ward)
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
     db.session.execute(sa.insert(TallyDirty), [
-        {"instrument_version_id": 1, "service_point_id": 1, "day": datetime(2025, 1, d).date()}
+        {"province_id": demo["TPD"].id, "instrument_version_id": 1, "service_point_id": 1,
+         "day": datetime(2025, 1, d).date()}
         for d in range(1, 29)])
     db.session.commit()
     # 28 changed days (and the responses of their cells) are more than 10 to read again

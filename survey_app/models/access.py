@@ -100,10 +100,13 @@ class Invitation(Base):
 
     __tablename__ = "invitation"
     __table_args__ = (
-        sa.UniqueConstraint("service_point_id", "dossier_hash", name="uq_invitation_dossier"),
+        sa.UniqueConstraint("province_id", "service_point_id", "dossier_hash",
+                            name="uq_invitation_dossier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The distribution column (``models.distribution``): the province of the point's unit.
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"), index=True)
     dossier_hash: Mapped[str] = mapped_column(sa.String(64))
     procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))

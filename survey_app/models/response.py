@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -31,6 +32,9 @@ class Response(Base):
     ``answer_digest`` let bursts and identical answers be counted without keeping either.
     ``answer_codes`` holds the closed answers, one character per item of the instrument
     (``services/packing.py``): one row per response keeps 10 million of them in a few GB.
+    ``province_id`` is the distribution column (``models.distribution``): the root of
+    ``unit_id``'s tree, in every unique key so that a Citus shard can enforce it alone;
+    a client UUID is unique within a province.
     """
 
     __tablename__ = "response"
@@ -42,10 +46,14 @@ class Response(Base):
         sa.Index("ix_response_flagged_unit", "unit_id", "submitted_at",
                  postgresql_where=sa.text("quarantine_reason IS NOT NULL"),
                  sqlite_where=sa.text("quarantine_reason IS NOT NULL")),
+        sa.UniqueConstraint("province_id", "client_uuid", name="uq_response_province_uuid"),
+        # the target of comment's and feedback_case's (province_id, response_id) keys
+        sa.UniqueConstraint("province_id", "id", name="uq_response_province_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    client_uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     instrument_version_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument_version.id"))
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
@@ -88,7 +96,11 @@ class CommentStatus(StrEnum):
 
 
 class Comment(Base):
-    """Free text, kept apart from the answers so that it can be moderated."""
+    """Free text, kept apart from the answers so that it can be moderated.
+
+    It lives in its response's province (same ``province_id``, the key to the response
+    includes it) so that a Citus shard holds a response and its comment together.
+    """
 
     __tablename__ = "comment"
     __table_args__ = (
@@ -96,12 +108,15 @@ class Comment(Base):
         sa.Index("ix_comment_published", "response_id",
                  postgresql_where=sa.text("status = 'published'"),
                  sqlite_where=sa.text("status = 'published'")),
+        sa.ForeignKeyConstraint(["province_id", "response_id"],
+                                ["response.province_id", "response.id"],
+                                name="fk_comment_response", ondelete="CASCADE"),
+        sa.UniqueConstraint("province_id", "response_id", name="uq_comment_province_response"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True
-    )
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    response_id: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CommentStatus] = mapped_column(
         str_enum(CommentStatus), default=CommentStatus.NEW
@@ -110,3 +125,12 @@ class Comment(Base):
     redacted_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="comment")
+
+
+#: The join of a comment to its response, on the province too: on Citus a join of two
+#: distributed tables must include the distribution column to stay on one shard.
+COMMENT_OF_RESPONSE = sa.and_(Comment.province_id == Response.province_id,
+                              Comment.response_id == Response.id)
+
+sa.event.listen(Response, "before_insert", distribution.fill_province_from_unit)
+sa.event.listen(Comment, "before_insert", distribution.fill_province_from_response)

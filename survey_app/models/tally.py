@@ -25,6 +25,8 @@ class PsuTally(Base):
 
     __tablename__ = "psu_tally"
 
+    #: The distribution column (``models.distribution``): the province of ``unit_id``.
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
     instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
                                                   primary_key=True)
@@ -41,6 +43,7 @@ class CellTally(Base):
 
     __tablename__ = "cell_tally"
 
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
     instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
                                                   primary_key=True)
@@ -57,6 +60,8 @@ class PartTally(Base):
 
     __tablename__ = "part_tally"
 
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+
     instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
                                                   primary_key=True)
@@ -72,6 +77,8 @@ class PartCellTally(Base):
     """A cell's Gram matrix split by one attribute that varies within a day."""
 
     __tablename__ = "part_cell_tally"
+
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
 
     instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument.id"), primary_key=True)
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"),
@@ -96,10 +103,12 @@ class TallyState(Base):
 
 
 class TallyDirty(Base):
-    """A (version, service point, local day) whose responses changed since the last refresh."""
+    """A (province, version, service point, local day) whose responses changed since the
+    last refresh; the province is the responses' (``response.province_id``)."""
 
     __tablename__ = "tally_dirty"
 
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
     instrument_version_id: Mapped[int] = mapped_column(primary_key=True)
     service_point_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)

@@ -23,7 +23,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store, packing, survey_design, tally_scope
+from survey_app.services import instrument_store, org, packing, survey_design, tally_scope
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -71,7 +71,8 @@ def stream_rows(scope, version_ids, start, end):
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
-        .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
+        .where(Response.province_id.in_(org.provinces_for(scope)),
+               Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
                Response.quarantined.is_(False),  # held answers count in no index
                packing.answered())
         .order_by(Response.id)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from analysis import text
 from survey_app.extensions import db
 from survey_app.models import Comment, CommentStatus, CommentTheme, Response, Unit
+from survey_app.models.response import COMMENT_OF_RESPONSE
 from survey_app.services import instrument_store, packing
 from survey_app.services.feedback import mask_personal, scored_item_codes
 
@@ -97,7 +98,7 @@ def load(scope, period):
         where += [Response.submitted_at >= period.start, Response.submitted_at < period.end]
     return db.session.execute(
         sa.select(Comment.id, Comment.text, Response.submitted_at, Response.id)
-        .join(Response, Response.id == Comment.response_id)
+        .join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where)
         .order_by(Response.submitted_at.desc(), Comment.id.desc()).limit(LIMIT + 1)).all()
 

@@ -165,6 +165,7 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
         level = min(0.98, levels[point.id] + 0.05 * (1 - age_days / 365))
         channel = rng.choice([Channel.QR, Channel.KIOSK, Channel.INVITATION], p=[0.7, 0.15, 0.15])
         response = Response(
+            province_id=org.province_of_unit(point.unit_id),
             client_uuid=uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))),
             instrument_version_id=versions[point.id].id, service_point_id=point.id,
             unit_id=point.unit_id, channel=channel, verified=channel == Channel.INVITATION,

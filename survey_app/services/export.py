@@ -31,7 +31,8 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import packing, survey_design
+from survey_app.models.response import COMMENT_OF_RESPONSE
+from survey_app.services import org, packing, survey_design
 from survey_app.services.codebook import FIXED, TRAILING, codebook_rows, item_columns
 from survey_app.services.feedback import mask_personal
 from survey_app.services.spreadsheet import csv_row
@@ -48,8 +49,9 @@ def header(instrument):
             + [name for name, *_ in TRAILING])
 
 
-def rows_query(scope_path, instrument, start=None, end=None):
-    """One row per response that answered a closed item, its answers still packed."""
+def rows_query(scope_path, instrument, start=None, end=None, provinces=None):
+    """One row per response that answered a closed item, its answers still packed;
+    ``provinces``: the province ids of the scope (``org.provinces_for``), when known."""
     query = (
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
                   ServicePoint.sector, Response.channel, Response.verified,
@@ -60,11 +62,13 @@ def rows_query(scope_path, instrument, start=None, end=None):
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
-        .outerjoin(Comment, Comment.response_id == Response.id)
+        .outerjoin(Comment, COMMENT_OF_RESPONSE)
         .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id,
                packing.answered())
         .order_by(Response.id)
     )
+    if provinces is not None:  # one shard per province on Citus
+        query = query.where(Response.province_id.in_(provinces))
     if start is not None:  # periods are Vietnam's months, as in the console
         query = query.where(Response.submitted_at >= survey_design.utc_bound(start))
     if end is not None:
@@ -99,7 +103,8 @@ def iter_rows(connection, scope_path, instrument, start=None, end=None):
     is gone. Values keep their types (datetime, int, float); an answer "không áp dụng"
     is ``NOT_APPLICABLE``, no answer is None.
     """
-    query = rows_query(scope_path, instrument, start, end)
+    query = rows_query(scope_path, instrument, start, end,
+                       provinces=org.provinces_for(scope_path, connection))
     facts = design_facts(connection, scope_path, instrument)
     positions = item_positions(connection, instrument)
     # Closed explicitly when the reader stops early: PostgreSQL's server-side cursor must

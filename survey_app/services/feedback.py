@@ -22,6 +22,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.base import utcnow
+from survey_app.models.response import COMMENT_OF_RESPONSE
 from survey_app.services import instrument_store, packing
 
 #: Roles that moderate comments, and roles that handle (own, answer) feedback cases.
@@ -62,12 +63,12 @@ def comments_page(scope, status=None, page=1, per_page=COMMENTS_PER_PAGE):
     if status:
         where.append(Comment.status == CommentStatus(status))
     total = db.session.scalar(
-        sa.select(sa.func.count(Comment.id)).join(Response, Response.id == Comment.response_id)
+        sa.select(sa.func.count(Comment.id)).join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where))
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     comments = db.session.scalars(
-        sa.select(Comment).join(Response, Response.id == Comment.response_id)
+        sa.select(Comment).join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where)
         .options(selectinload(Comment.response).selectinload(Response.service_point)
                  .selectinload(ServicePoint.unit))
@@ -133,7 +134,7 @@ def published_comments(scope, period=None, limit=PUBLIC_COMMENTS):
     console shows every comment masked, even before "remove personal data"."""
     query = (sa.select(Comment.text, Response.submitted_at, Response.locale,
                        ServicePoint.name_vi, ServicePoint.name_en)
-             .join(Response, Response.id == Comment.response_id)
+             .join(Response, COMMENT_OF_RESPONSE)
              .join(ServicePoint, ServicePoint.id == Response.service_point_id)
              .join(Unit, Unit.id == Response.unit_id)
              .where(Unit.path.startswith(scope.path),
@@ -157,11 +158,13 @@ def moderate(comment, action):
 
 
 def open_case(response, user, summary=None, days=DEFAULT_DAYS):
-    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(response_id=response.id))
+    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(
+        province_id=response.province_id, response_id=response.id))
     if existing is not None:
         return existing, False
     text = summary or (mask_personal(response.comment.text) if response.comment else "")
-    case = FeedbackCase(unit_id=response.unit_id, response_id=response.id, summary=text,
+    case = FeedbackCase(province_id=response.province_id, unit_id=response.unit_id,
+                        response_id=response.id, summary=text,
                         owner_id=user.id, opened_by_id=user.id,
                         deadline=clock.today() + timedelta(days=days))
     db.session.add(case)

@@ -123,16 +123,20 @@ def tally_facts(point_ids, instrument_ids, session=None):
         instrument_ids = [instrument_ids]
     if not point_ids:
         return Cells({}, {}, {})
+    from survey_app.services.org import provinces_of_points  # noqa: PLC0415 - import cycle
+
+    provinces = provinces_of_points(point_ids, session)
     psu_count = dict(session.execute(
         sa.select(PsuTally.service_point_id, sa.func.count(sa.distinct(PsuTally.day)))
-        .where(PsuTally.service_point_id.in_(point_ids),
+        .where(PsuTally.province_id.in_(provinces), PsuTally.service_point_id.in_(point_ids),
                PsuTally.instrument_id.in_(instrument_ids))
         .group_by(PsuTally.service_point_id)).all())
     responses = {(point, month if isinstance(month, date) else date.fromisoformat(month)): int(n)
                  for point, month, n in session.execute(
                      sa.select(CellTally.service_point_id, CellTally.month,
                                sa.func.sum(CellTally.responses))
-                     .where(CellTally.service_point_id.in_(point_ids),
+                     .where(CellTally.province_id.in_(provinces),
+                            CellTally.service_point_id.in_(point_ids),
                             CellTally.instrument_id.in_(instrument_ids))
                      .group_by(CellTally.service_point_id, CellTally.month))}
     return Cells(psu_count, responses, dossier_totals(point_ids, session))

@@ -153,17 +153,19 @@ def refresh(limit=None, force=False):
             for layout in stale:
                 rebuild(connection, layout)
             dirty = connection.execute(sa.delete(TallyDirty).returning(
-                TallyDirty.instrument_version_id, TallyDirty.service_point_id,
-                TallyDirty.day)).all()
+                TallyDirty.province_id, TallyDirty.instrument_version_id,
+                TallyDirty.service_point_id, TallyDirty.day)).all()
             instrument_of = {v: layout.instrument_id for layout in layouts.values()
                              for v in layout.version_ids}
             cells = defaultdict(set)
-            for version_id, point_id, day in dirty:
+            for province_id, version_id, point_id, day in dirty:
                 if version_id in instrument_of:
                     day = _as_date(day)
-                    cells[(instrument_of[version_id], point_id)].add(date(day.year, day.month, 1))
-            for (instrument_id, point_id), months in sorted(cells.items()):
-                recompute(connection, layouts[instrument_id], point_id, sorted(months))
+                    cells[(instrument_of[version_id], province_id, point_id)].add(
+                        date(day.year, day.month, 1))
+            for (instrument_id, province_id, point_id), months in sorted(cells.items()):
+                recompute(connection, layouts[instrument_id], province_id, point_id,
+                          sorted(months))
         done = sum(len(m) for m in cells.values())
         if done and not inside:
             see_new_tallies()
@@ -243,10 +245,11 @@ def mark_all(connection, version_ids):
         return
     dialect = connection.dialect.name
     day = local_day_sql(Response.submitted_at, dialect)
-    keys = (sa.select(Response.instrument_version_id, Response.service_point_id, day)
+    keys = (sa.select(Response.province_id, Response.instrument_version_id,
+                      Response.service_point_id, day)
             .where(Response.instrument_version_id.in_(version_ids)).distinct())
     insert = INSERT_FOR_DIALECT[dialect](TallyDirty).from_select(
-        ["instrument_version_id", "service_point_id", "day"], keys)
+        ["province_id", "instrument_version_id", "service_point_id", "day"], keys)
     connection.execute(insert.on_conflict_do_nothing())
 
 
@@ -263,8 +266,10 @@ def month_after(month):
 PART_DIMENSIONS = ("channel", "verified", "procedure", "respondent_type", "sex", "age_band")
 
 
-def recompute(connection, layout, point_id, months):
-    """The tallies of one point in ``months`` (first days), from its responses."""
+def recompute(connection, layout, province_id, point_id, months):
+    """The tallies of one point in ``months`` (first days), from its responses in
+    ``province_id`` (a point's responses stay in the province they were given in, so
+    each province's tallies are recomputed on its own shard)."""
     from survey_app.services.survey_design import utc_bound  # noqa: PLC0415 - import cycle
 
     for start in range(0, len(months), MONTHS_PER_READ):
@@ -275,7 +280,7 @@ def recompute(connection, layout, point_id, months):
                       Response.channel, Response.verified, Procedure.code,
                       Response.respondent_type, Response.sex, Response.age_band)
             .outerjoin(Procedure, Procedure.id == Response.procedure_id)
-            .where(Response.service_point_id == point_id,
+            .where(Response.province_id == province_id, Response.service_point_id == point_id,
                    Response.instrument_version_id.in_(layout.version_ids),
                    Response.quarantined.is_(False), Response.answer_codes != "",
                    Response.submitted_at >= utc_bound(_midnight(first)),
@@ -284,11 +289,12 @@ def recompute(connection, layout, point_id, months):
                               (PartTally, PartTally.day), (PartCellTally, PartCellTally.month)):
             for month in chosen:
                 connection.execute(sa.delete(table).where(
+                    table.province_id == province_id,
                     table.instrument_id == layout.instrument_id,
                     table.service_point_id == point_id,
                     column >= month, column < month_after(month)))
         if rows:
-            write(connection, layout, point_id, rows, set(chosen))
+            write(connection, layout, (province_id, point_id), rows, set(chosen))
 
 
 def _midnight(day):
@@ -322,7 +328,10 @@ def grouped(keys, labels=None):
              for u in uniques], group.reshape(-1))
 
 
-def write(connection, layout, point_id, rows, months):
+def write(connection, layout, place, rows, months):
+    """Insert the tallies of ``rows`` of one ``place`` (province id, service point id) in
+    ``months``."""
+    province_id, point_id = place
     units = np.asarray([r[0] for r in rows], dtype=np.int64)
     days = (np.asarray([r[1] for r in rows], dtype="datetime64[s]")
             + np.timedelta64(7, "h")).astype("datetime64[D]")
@@ -330,7 +339,8 @@ def write(connection, layout, point_id, rows, months):
     values = np.where(codes == 0, np.nan, codes.astype(float))
     day_key = units * 100_000 + days.astype(np.int64)
     month_key = units * 100_000 + days.astype("datetime64[M]").astype(np.int64)
-    base = {"instrument_id": layout.instrument_id, "service_point_id": point_id}
+    base = {"province_id": province_id, "instrument_id": layout.instrument_id,
+            "service_point_id": point_id}
     labels = part_labels(rows)
     for dimension in (None, *PART_DIMENSIONS):
         tagged = labels[dimension] if dimension else None

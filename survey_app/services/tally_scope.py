@@ -30,7 +30,7 @@ from survey_app.models import (
     TallyState,
     Unit,
 )
-from survey_app.services import instrument_store, survey_design, tally
+from survey_app.services import instrument_store, org, survey_design, tally
 
 #: Domains that are functions of the PSU (and so unions of cells).
 PSU_DOMAINS = ("unit", "service_point", "sector", "month", "quarter")
@@ -70,7 +70,8 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
         TallyState.instrument_id == instrument_id))
     if stored != layout.digest:
         return None
-    scoped = Scoped(instrument_id, scope.path, start, end)
+    provinces = tuple(org.provinces_for(scope))  # one shard per province on Citus
+    scoped = Scoped(instrument_id, scope.path, start, end, provinces)
     rows = db.session.execute(scoped.days(PsuTally).order_by(
         PsuTally.service_point_id, PsuTally.day)).all()
     point_id = np.asarray([r[1] for r in rows], dtype=np.int64)
@@ -132,6 +133,7 @@ class Scoped:
     path: str
     start: object
     end: object
+    provinces: tuple
 
     def _select(self, table, period, blob, dimension=None):
         columns = [table.unit_id, table.service_point_id, period, blob, Unit.code,
@@ -141,7 +143,8 @@ class Scoped:
         query = (sa.select(*columns)
                  .join(Unit, Unit.id == table.unit_id)
                  .join(ServicePoint, ServicePoint.id == table.service_point_id)
-                 .where(table.instrument_id == self.instrument_id,
+                 .where(table.province_id.in_(self.provinces),
+                        table.instrument_id == self.instrument_id,
                         Unit.path.startswith(self.path)))
         if dimension is not None:
             query = query.where(table.dimension == dimension)
