@@ -56,12 +56,14 @@ def test_the_bulk_demo_leaves_the_response_table_whole(runner):
     inspector = sa.inspect(db.session.connection())
     indexes = {ix["name"] for ix in inspector.get_indexes("response")}
     assert {"ix_response_unit_submitted", "ix_response_service_point_submitted"} <= indexes
-    assert len(inspector.get_foreign_keys("response")) == 5
-    again = db.session.scalar(sa.select(Response.client_uuid).limit(1))
-    point = db.session.scalar(sa.select(Response.service_point_id).limit(1))
+    assert len(inspector.get_foreign_keys("response")) == len(
+        Response.__table__.foreign_key_constraints)
+    again, point, province = db.session.execute(sa.select(
+        Response.client_uuid, Response.service_point_id, Response.province_id).limit(1)).one()
     with pytest.raises(sa.exc.IntegrityError):
         db.session.execute(sa.insert(Response.__table__).values(
-            client_uuid=again, instrument_version_id=1, service_point_id=point, unit_id=1,
+            client_uuid=again, province_id=province, instrument_version_id=1,
+            service_point_id=point, unit_id=1,
             channel="qr", verified=False, locale="vi", submitted_at=datetime(2026, 1, 1),
             weight=1.0))
     db.session.rollback()

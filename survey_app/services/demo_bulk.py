@@ -24,6 +24,7 @@ from instruments.schema import PROFILE_FIELDS
 from survey_app import clock
 from survey_app.extensions import db
 from survey_app.models import Unit
+from survey_app.models.distribution import province_of_path
 from survey_app.services import demo, instrument_store, org, sqlite_fixes
 from survey_app.services.demo_bulk_write import answer_slots, bulk_writer
 
@@ -42,6 +43,7 @@ class PointPlan:
 
     point_id: int
     unit_id: int
+    province_id: int
     version_id: int
     sector: str
     profile: tuple
@@ -69,6 +71,7 @@ def plan_points(points, procedures, rng):
         level = float(rng.uniform(0.62, 0.92))
         plans.append(PointPlan(
             point_id=point.id, unit_id=point.unit_id, version_id=version.id, sector=sector,
+            province_id=province_of_path(point.unit.path),
             profile=tuple(instrument.profile), items=tuple(instrument.items),
             slots=answer_slots(version),
             procedure_ids=np.array([p.id for p in procedures.get(sector, [])], dtype=np.int64),
@@ -140,6 +143,7 @@ def point_rows(plan, k, rng, days_p, midnight):
     comments = np.array(demo.COMMENTS, dtype=object)[rng.integers(len(demo.COMMENTS), size=k)]
     columns = {
         "service_point_id": np.full(k, plan.point_id), "unit_id": np.full(k, plan.unit_id),
+        "province_id": np.full(k, plan.province_id),
         "instrument_version_id": np.full(k, plan.version_id),
         "stratum": np.full(k, plan.sector, dtype=object),
         "submitted_at": submitted, "channel": channel, "verified": channel == "invitation",

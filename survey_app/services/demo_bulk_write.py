@@ -20,7 +20,8 @@ from survey_app.services.bulk_copy import copy_text
 
 PACKED = hasattr(Response, "answer_codes")
 ANSWER_FORMAT = "packed" if PACKED else "rows"
-RESPONSE_COLUMNS = ("client_uuid", "instrument_version_id", "service_point_id", "unit_id",
+RESPONSE_COLUMNS = ("client_uuid", "province_id", "instrument_version_id", "service_point_id",
+                    "unit_id",
                     "procedure_id", "channel", "verified", "locale", "respondent_type", "sex",
                     "age_band", "submitted_at", "stratum", "weight", "quarantined")
 STORED_TYPES = ("likert5", "yesno", "choice")
@@ -98,8 +99,9 @@ class Writer:
         """Insert the staged rows with their response's id (one join per table)."""
         for table, columns in self.linked.items():
             casts = ", ".join(f"t.{c}{self.cast(table, c)}" for c in columns)
-            self.execute(f"INSERT INTO {table} (response_id, {', '.join(columns)}) "  # noqa: S608
-                         f"SELECT r.id, {casts} FROM bulk_{table} t "
+            self.execute(f"INSERT INTO {table} (province_id, response_id, "  # noqa: S608
+                         f"{', '.join(columns)}) SELECT r.province_id, r.id, {casts} "
+                         f"FROM bulk_{table} t "
                          "JOIN response r ON r.client_uuid = t.client_uuid")
             self.execute(f"DROP TABLE bulk_{table}")
 
@@ -116,7 +118,11 @@ class PostgresWriter(Writer):
         super().__init__(slots_of_version)
         self.session_connection = db.session.connection()
         table = Response.__table__
-        self.dropped = [*table.foreign_key_constraints,
+        # the keys of other tables that point at response's unique keys go first, and
+        # come back last
+        self.dependent = [c for other in Response.metadata.sorted_tables if other is not table
+                          for c in other.foreign_key_constraints if c.referred_table is table]
+        self.dropped = [*self.dependent, *table.foreign_key_constraints,
                         *(c for c in table.constraints if isinstance(c, sa.UniqueConstraint))]
         self.indexes = list(table.indexes)
         for constraint in self.dropped:
@@ -127,7 +133,7 @@ class PostgresWriter(Writer):
     def finish(self):
         for index in self.indexes:
             self.session_connection.execute(sa.schema.CreateIndex(index))
-        for constraint in self.dropped:
+        for constraint in [*self.dropped[len(self.dependent):], *self.dependent]:
             self.session_connection.execute(sa.schema.AddConstraint(constraint))
         super().finish()
         # statistics for the planner now, not at autovacuum's leisure: without them the
