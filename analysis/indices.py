@@ -115,7 +115,7 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     domain = np.asarray(domain, dtype=np.int64)
     n_domains = len(domain_keys)
     w = design.weights
-    k, m = len(contrasts.items), len(contrasts.codes)
+    m = len(contrasts.codes)
     structure = (np.abs(np.nan_to_num(contrasts.matrix)) > 0).T.astype(float)
 
     n_psu = int(design.psu.max()) + 1

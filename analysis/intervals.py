@@ -10,7 +10,6 @@ import numpy as np
 from analysis.options import CIMethod
 from analysis.tquantile import t_quantile
 
-
 #: Standard errors (as proportions) at or below this are zero.
 ZERO_SE = 1e-10
 

@@ -184,7 +184,7 @@ def test_weighting_helpers():
     assert trimmed.max() <= 2 * trimmed.mean() + 1e-9 and trimmed.sum() == pytest.approx(14)
 
 
-@pytest.mark.parametrize("method,theirs", [("holm", "holm"), ("bh", "fdr_bh")])
+@pytest.mark.parametrize(("method", "theirs"), [("holm", "holm"), ("bh", "fdr_bh")])
 def test_adjusted_p_values_are_statsmodels(method, theirs):
     from statsmodels.stats.multitest import multipletests
 
