@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -130,3 +131,6 @@ class AuditLog(Base):
     target_id: Mapped[int | None]
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+sa.event.listen(Invitation, "before_insert", distribution.fill_province_from_point)

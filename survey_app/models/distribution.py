@@ -78,3 +78,13 @@ def fill_province_from_response(_mapper, connection, target):
 
         target.province_id = connection.scalar(
             sa.select(Response.province_id).where(Response.id == target.response_id))
+
+
+def fill_province_from_point(_mapper, connection, target):
+    """A row added with only its service point (an invitation) takes the point's province."""
+    if target.province_id is None and target.service_point_id is not None:
+        from survey_app.models.org import ServicePoint  # noqa: PLC0415
+
+        unit_id = connection.scalar(sa.select(ServicePoint.unit_id).where(
+            ServicePoint.id == target.service_point_id))
+        target.province_id = province_of_unit(connection, unit_id)
