@@ -32,7 +32,7 @@ def sql_share(unit_code, item, instrument="sipas-counter"):
 def test_loaded_arrays_match_sql_counts_by_unit(demo):
     # without dossier counts every weight is 1, so the index is the share counted in SQL
     db.session.execute(sa.delete(DossierCount))
-    data = load_scope(demo, "sipas-counter")
+    data = load_scope(demo, "sipas-counter", rows=True)
     assert (data.weights == 1).all()
     result = analyze_scope(data, by=("unit",))
     expected_n = db.session.scalar(
@@ -48,14 +48,14 @@ def test_loaded_arrays_match_sql_counts_by_unit(demo):
 
 def test_scope_limits_the_responses(demo):
     ward = db.session.scalar(sa.select(Unit).filter_by(code="P-ANHOA"))
-    data = load_scope(ward, "sipas-counter")
+    data = load_scope(ward, "sipas-counter", rows=True)
     assert set(data.attributes["unit"]) == {"P-ANHOA"}
-    everything = load_scope(demo, "sipas-counter")
+    everything = load_scope(demo, "sipas-counter", rows=True)
     assert len(data.weights) < len(everything.weights)
 
 
 def test_domains_by_quarter_and_channel(demo):
-    data = load_scope(demo, "sipas-counter")
+    data = load_scope(demo, "sipas-counter", rows=True)
     result = analyze_scope(data, by=("quarter", "verified"))
     assert all(len(d.key) == 2 for d in result.domains)
     assert {d.key[1] for d in result.domains} <= {"verified", "open"}
@@ -65,7 +65,7 @@ def test_domains_by_quarter_and_channel(demo):
 
 
 def test_not_applicable_answers_are_not_valid(demo):
-    data = load_scope(demo, "sipas-counter")
+    data = load_scope(demo, "sipas-counter", rows=True)
     feedback = data.contrasts.items.index("feedback")
     nulls = count_answers("feedback", None)
     assert np.isnan(data.answers[:, feedback]).sum() == nulls > 0

@@ -143,11 +143,13 @@ def tally_facts(point_ids, instrument_ids, session=None):
 
 
 def cells_for(point_ids, version_ids, session=None):
-    """The design facts of the points for the instruments of ``version_ids`` (tallies
-    brought up to date first)."""
+    """The design facts of the points for the instruments of ``version_ids``. Without a
+    ``session`` of the caller's, the tallies are brought up to date first; a caller with
+    its own session or connection (an export stream) refreshes before opening it."""
     from survey_app.services import tally  # noqa: PLC0415 - tally uses this module
 
-    tally.refresh()
+    if session is None:
+        tally.refresh()
     instrument_ids = (session or db.session).scalars(
         sa.select(InstrumentVersion.instrument_id).where(InstrumentVersion.id.in_(version_ids))
         .distinct()).all()
