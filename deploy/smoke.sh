@@ -217,7 +217,7 @@ say "backup and restore"
 dump=$(deploy/backup.sh "$WORK/backups/smoke.dump")
 RESTORED_URL="postgresql+psycopg://hailong_smoke:smoke-password@127.0.0.1:5432/$RESTORED"
 deploy/restore.sh "$dump" "$RESTORED_URL"
-for table in response answer unit service_point user_account; do
+for table in response comment psu_tally unit service_point user_account; do
   a=$(psql -tAq "${HAILONG_DATABASE_URL/+psycopg/}" -c "SELECT count(*) FROM $table")
   b=$(psql -tAq "${RESTORED_URL/+psycopg/}" -c "SELECT count(*) FROM $table")
   echo "$table: live $a, restored $b"
