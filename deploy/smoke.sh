@@ -234,6 +234,10 @@ export HAILONG_READ_DATABASE_URL="postgresql+psycopg://hailong_smoke:smoke-passw
 hailong check-config | tee "$WORK/check-config.txt"
 grep -q "^read replica: .* answers, lag" "$WORK/check-config.txt" || fail "check-config: no replica"
 start_gunicorn
+# an integrator's new key (a commit on the primary, replayed by the replica a moment later:
+# an idle primary commits nothing, and the replica's replay time then ages past the lag
+# limit while autovacuum's WAL after the load keeps it a few bytes behind)
+key=$(hailong create-api-key --unit TPD --label replica)
 deploy/pg-replica.sh check "$WORK/replica" \
   "$WEB/api/v1/units/TPD/results?instrument=sipas-counter" -H "Authorization: Bearer $key"
 deploy/pg-replica.sh destroy "$WORK/replica"
