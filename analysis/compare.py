@@ -6,17 +6,28 @@ their covariance under the design (shared strata and PSUs) is taken into account
 References
 ----------
 Lumley, T. (2010). Complex Surveys, §3.3 (domains, contrasts).
-Holm, S. (1979); Benjamini, Y. & Hochberg, Y. (1995) — via statsmodels ``multipletests``.
+Holm, S. (1979) (``holm`` here); Benjamini, Y. & Hochberg, Y. (1995) (SciPy
+``false_discovery_control``). Both are checked against statsmodels ``multipletests``.
 Goldstein, H. & Spiegelhalter, D. (1996). League tables and their limitations.
 """
 import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from analysis.design import group_sum, variance_of_totals
 from analysis.results import Comparison
 
-ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "none": None}
+ADJUSTMENTS = {"holm": "holm", "bh": "bh", "none": None}
+
+
+def holm(p):
+    """Holm's step-down adjusted p-values (as statsmodels ``multipletests(..., "holm")``,
+    which calls ``gc.collect()`` on every call: 0.3-0.5 s on a console page)."""
+    order = np.argsort(p)
+    m = len(p)
+    stepped = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
 
 
 def _domain_index(analysis, key):
@@ -69,7 +80,8 @@ def adjust(comparisons, method="holm"):
     adjusted = p.copy()
     ok = ~np.isnan(p)
     if ADJUSTMENTS[method] and ok.any():
-        adjusted[ok] = multipletests(p[ok], method=ADJUSTMENTS[method])[1]
+        adjusted[ok] = (holm(p[ok]) if method == "holm"
+                        else stats.false_discovery_control(p[ok], method="bh"))
     return [Comparison(**{**c.__dict__, "p_adjusted": None if np.isnan(q) else float(q)})
             for c, q in zip(comparisons, adjusted, strict=True)]
 

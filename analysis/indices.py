@@ -11,7 +11,7 @@ import numpy as np
 from analysis.aggregate import aggregate, answer_codes, cell_totals, srs_squares
 from analysis.calibration import Calibration
 from analysis.design import Design, group_sum, make_design, variance_of_totals
-from analysis.intervals import intervals
+from analysis.intervals import ZERO_SE, intervals
 from analysis.linearise import (
     chunks,
     linearised,
@@ -115,7 +115,7 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
     domain = np.asarray(domain, dtype=np.int64)
     n_domains = len(domain_keys)
     w = design.weights
-    k, m = len(contrasts.items), len(contrasts.codes)
+    m = len(contrasts.codes)
     structure = (np.abs(np.nan_to_num(contrasts.matrix)) > 0).T.astype(float)
 
     n_psu = int(design.psu.max()) + 1
@@ -128,32 +128,8 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
         numerator, denominator, counts = sums.numerator, sums.denominator, sums.counts
     else:
         numerator, denominator, counts = domain_sums(values, w, domain, n_domains, structure, m)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = numerator / denominator
-        scale = 1.0 / denominator
-    scale[~np.isfinite(scale)] = 0.0
-    ratio_safe = np.nan_to_num(ratio)
-
-    # Contrasts over [satisfaction items | mean items | all-satisfied], per pattern of items
-    # available in a domain (usually one or two patterns; never one per domain).
-    available = denominator[:, :k] > 0
-    patterns, pattern_of = np.unique(available, axis=0, return_inverse=True)
-    pattern_of = pattern_of.reshape(-1)
-    estimate = np.full((n_domains, 2 * m + 1), np.nan)
-    coefficients, fulls = [], []
-    for p, pattern in enumerate(patterns):
-        a = renormalised(contrasts.matrix, pattern)
-        coefficients.append(a)
-        full = np.zeros((2 * m + 1, 2 * k + 1))
-        full[:m, :k] = 100 * np.nan_to_num(a)
-        full[m:2 * m, k:2 * k] = np.nan_to_num(a)
-        full[2 * m, 2 * k] = 100.0
-        fulls.append(full)
-        in_pattern = pattern_of == p
-        estimate[in_pattern] = ratio_safe[in_pattern] @ full.T
-        undefined = np.flatnonzero(np.isnan(a[:, 0]))
-        estimate[np.ix_(in_pattern, np.concatenate([undefined, m + undefined]))] = np.nan
-    estimate[denominator[:, 2 * k] <= 0, 2 * m] = np.nan
+    ratio_safe, scale, estimate, coefficients, fulls, pattern_of = contrast_estimates(
+        contrasts, numerator, denominator)
 
     if aggregated:
         psu_totals = cell_totals(sums, ratio_safe, scale, fulls, pattern_of)
@@ -174,6 +150,42 @@ def estimate_indices(answers, contrasts, design=None, domain=None, domain_keys=N
                     coefficients, pattern_of, ci, level,
                     (psu_totals[:, list(range(m)) + [2 * m]], psu_ids, psu_domain), df,
                     domain_psus)
+
+
+def contrast_estimates(contrasts, numerator, denominator):
+    """Ratios of every domain and the contrasts over [satisfaction items | mean items |
+    all-satisfied], one coefficient set per pattern of items available in a domain (usually
+    one or two patterns; never one per domain).
+
+    Returns (ratio with NaN as 0, 1/denominator with 0 where undefined, estimate (D, 2m+1),
+    coefficients per pattern, full contrast matrices per pattern, pattern of each domain).
+    """
+    k, m = len(contrasts.items), len(contrasts.codes)
+    n_domains = numerator.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / denominator
+        scale = 1.0 / denominator
+    scale[~np.isfinite(scale)] = 0.0
+    ratio_safe = np.nan_to_num(ratio)
+    available = denominator[:, :k] > 0
+    patterns, pattern_of = np.unique(available, axis=0, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+    estimate = np.full((n_domains, 2 * m + 1), np.nan)
+    coefficients, fulls = [], []
+    for p, pattern in enumerate(patterns):
+        a = renormalised(contrasts.matrix, pattern)
+        coefficients.append(a)
+        full = np.zeros((2 * m + 1, 2 * k + 1))
+        full[:m, :k] = 100 * np.nan_to_num(a)
+        full[m:2 * m, k:2 * k] = np.nan_to_num(a)
+        full[2 * m, 2 * k] = 100.0
+        fulls.append(full)
+        in_pattern = pattern_of == p
+        estimate[in_pattern] = ratio_safe[in_pattern] @ full.T
+        undefined = np.flatnonzero(np.isnan(a[:, 0]))
+        estimate[np.ix_(in_pattern, np.concatenate([undefined, m + undefined]))] = np.nan
+    estimate[denominator[:, 2 * k] <= 0, 2 * m] = np.nan
+    return ratio_safe, scale, estimate, coefficients, fulls, pattern_of
 
 
 def domain_sums(values, w, domain, n_domains, structure, m):
@@ -300,7 +312,8 @@ def assemble(contrasts, design, keys, estimate, variance, srs_variance, counts, 
                 ci_high=float(high[d, r]) if defined else None,
                 n=int(counts["n"][d]), n_valid=int(counts["n_valid"][d, r]),
                 n_eff=float(n_eff[d, r]),
-                deff=float(deff[d, r]) if defined and np.isfinite(deff[d, r]) else None,
+                deff=(float(deff[d, r]) if defined and np.isfinite(deff[d, r])
+                      and se[d, col] > 100 * ZERO_SE else None),
                 items=items,
                 mean_score=float(estimate[d, mean_col]) if defined and mean_col else None,
                 mean_score_se=float(se[d, mean_col]) if defined and mean_col else None,

@@ -10,6 +10,9 @@ import numpy as np
 from analysis.options import CIMethod
 from analysis.tquantile import t_quantile
 
+#: Standard errors (as proportions) at or below this are zero.
+ZERO_SE = 1e-10
+
 
 def clopper_pearson(p, n_star, level):
     """Exact binomial (beta) limits for x = p·n* successes out of n* (any real n* > 0).
@@ -83,7 +86,9 @@ def intervals(estimate, se, n_eff, df, level=0.95, method=CIMethod.LOGIT, n=None
             design_n = p * (1 - p) / se_p ** 2
             low, high = clopper_pearson(np.clip(p, 0, 1),
                                         korn_graubard_n(design_n, n, df, level), level)
-    edge = (p <= 0) | (p >= 1) | (se_p <= 0)
+    # an SE within rounding of 0 is 0 (a post-stratum that is a single PSU has none: the
+    # arithmetic leaves ~1e-17, which must not give a zero-width interval)
+    edge = (p <= 0) | (p >= 1) | (se_p <= ZERO_SE)
     if edge.any():  # only the edge cells (few): t quantiles per distinct n are cheap
         n_eff, n, df = (np.broadcast_to(np.asarray(a, dtype=float), p.shape)
                         for a in (n_eff, n, df))

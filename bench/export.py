@@ -35,22 +35,27 @@ def main():
     engine = sa.create_engine(url)
     started = time.perf_counter()
     with engine.begin() as conn:
-        point, unit, version = conn.execute(sa.text(
-            "SELECT p.id, p.unit_id, v.id FROM service_point p JOIN unit u ON u.id = p.unit_id "
+        point, unit, province, version = conn.execute(sa.text(
+            "SELECT p.id, p.unit_id, CAST(split_part(u.path, '/', 2) AS integer), v.id "
+            "FROM service_point p JOIN unit u ON u.id = p.unit_id "
             "JOIN instrument i ON i.code = p.instrument_code "
             "JOIN instrument_version v ON v.instrument_id = i.id "
             "WHERE u.code = 'P-ANHOA' AND p.code = 'CT'")).one()
+        # the answers packed as the app stores them (services/packing.py): one character
+        # per item, ITEMS being sipas-counter's slots in order
         conn.execute(sa.text(
-            "INSERT INTO response (client_uuid, instrument_version_id, service_point_id, unit_id,"
-            " channel, verified, locale, submitted_at, stratum, weight) "
-            "SELECT gen_random_uuid(), :v, :p, :u, 'qr', false, 'vi',"
-            " now() - (g || ' minutes')::interval, 'certification', 1.0 "
-            "FROM generate_series(1, :n) g"), {"v": version, "p": point, "u": unit, "n": args.n})
-        conn.execute(sa.text(
-            "INSERT INTO answer (response_id, item_code, value) "
-            "SELECT r.id, i.code, CASE WHEN i.code = 'extra_request' THEN (random() < 0.05)::int"
-            " ELSE 1 + floor(random() * 5)::int END FROM response r "
-            "CROSS JOIN unnest(CAST(:items AS text[])) AS i(code)"), {"items": ITEMS})
+            "INSERT INTO response (province_id, client_uuid, instrument_version_id,"
+            " service_point_id, unit_id, channel, verified, locale, submitted_at, stratum,"
+            " weight, answer_codes) "
+            "SELECT :province, gen_random_uuid(), :v, :p, :u, 'qr', false, 'vi',"
+            " now() - (g || ' minutes')::interval, 'certification', 1.0,"
+            " (SELECT string_agg(CASE WHEN i.code = 'extra_request'"
+            "  THEN (random() < 0.05)::int::text ELSE (1 + floor(random() * 5)::int)::text END,"
+            "  '' ORDER BY i.n) FROM unnest(CAST(:items AS text[])) WITH ORDINALITY AS i(code, n)"
+            "  WHERE g > 0) "  # refers to the row: drawn again for every response
+            "FROM generate_series(1, :n) g"),
+            {"province": province, "v": version, "p": point, "u": unit, "n": args.n,
+             "items": ITEMS})
     print(f"generated {args.n:,} responses x {len(ITEMS)} answers in PostgreSQL: "
           f"{time.perf_counter() - started:.1f} s")
     output = ROOT / "bench" / "out" / "export.csv"

@@ -43,6 +43,7 @@ COMMANDS = {
     "routes": "Show the routes for the app.",
     "run": "Run a development server.",
     "shell": "Run a shell in the app context.",
+    "tally": "Sums per service point and day that every index is computed from.",
     "targets": "Official results and targets with the internal estimate, the nowcast of the "
                "next official value, the forecast to December and P(target met), as JSON.",
 }

@@ -1,6 +1,7 @@
 """The ``hailong`` command: Flask's own commands (run, db, shell) plus hailong's."""
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from survey_app.cli_import import responses_commands
 from survey_app.cli_paper import paper_forms_command
 from survey_app.cli_report import report_command
 from survey_app.cli_retention import retention_group
+from survey_app.cli_tally import tally_group
 from survey_app.cli_xlsform import export_xlsform_command, import_xlsform_command
 from survey_app.extensions import db
 from survey_app.models import Role, ServicePoint, Unit, User
@@ -90,8 +92,8 @@ def sync_instruments():
 
 
 @main.command("demo")
-@click.option("--responses", default=2000, show_default=True, type=click.IntRange(0, 1_000_000),
-              help="How many sample responses to generate.")
+@click.option("--responses", default=2000, show_default=True, type=click.IntRange(0, 10_000_000),
+              help="How many sample responses to generate (over the last 24 months).")
 @click.option("--seed", default=2025, show_default=True, help="Random seed of the sample.")
 @click.option("--allow-production", is_flag=True,
               help="Load it even in production (its staff accounts have a known password).")
@@ -103,17 +105,24 @@ def demo(responses, seed, allow_production):
     if current_app.config["ENV_NAME"] == "production" and not allow_production:
         raise click.ClickException("refusing to load demo accounts with a known password in "
                                    "production (add --allow-production for a test site)")
-    from survey_app.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from survey_app.services.demo import DEMO_PASSWORD, DEMO_USERS
+    from survey_app.services.demo_bulk import load_bulk_demo
     from survey_app.services.links import base_url
     from survey_app.services.qr import kiosk_url, survey_url
 
-    summary = load_demo(responses, seed)
+    started = time.perf_counter()
+
+    def progress(done, total):
+        click.echo(f"  {done:,} / {total:,} responses ({time.perf_counter() - started:.1f} s)")
+
+    summary = load_bulk_demo(responses, seed, progress=progress)
     if summary is None:
         db.session.rollback()
         click.echo("The demo organisation is already loaded.")
     else:
         db.session.commit()
-        click.echo(f"Demo loaded: {summary['responses']} responses.")
+        click.echo(f"Demo loaded: {summary['responses']} responses from {summary['first_day']} "
+                   f"in {time.perf_counter() - started:.1f} s.")
     # printed every time: whoever runs `make demo` again needs the accounts as much as the links
     click.echo(f"Staff console: {base_url()}/admin/  users "
                f"{', '.join(name for name, *_ in DEMO_USERS)}; password {DEMO_PASSWORD}")
@@ -352,6 +361,7 @@ main.add_command(targets_command)
 main.add_command(paper_forms_command)
 main.add_command(report_command)
 main.add_command(retention_group)
+main.add_command(tally_group)
 instruments_group.add_command(export_xlsform_command)
 instruments_group.add_command(import_xlsform_command)
 for _command in responses_commands:

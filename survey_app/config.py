@@ -87,6 +87,13 @@ class Config:
 
     #: A fixed "today" (a ``datetime.date``) for tests; None: the real date in TIMEZONE.
     TODAY = None
+    #: Tallies (services/tally.py): a page refreshes them at most this often per process,
+    #: and only while the refresh would read at most TALLY_SYNC_LIMIT responses (an
+    #: anonymous page: TALLY_PUBLIC_SYNC_LIMIT); a bigger backlog is left to `hailong tally
+    #: refresh`, which the deploy's timer runs every minute.
+    TALLY_REFRESH_SECONDS = int(os.environ.get("HAILONG_TALLY_REFRESH_SECONDS", "20"))
+    TALLY_SYNC_LIMIT = int(os.environ.get("HAILONG_TALLY_SYNC_LIMIT", "200000"))
+    TALLY_PUBLIC_SYNC_LIMIT = int(os.environ.get("HAILONG_TALLY_PUBLIC_SYNC_LIMIT", "20000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")

@@ -41,6 +41,7 @@ TEST_CONFIG = {
     # tests/public/test_quarantine.py puts the real rule back.
     "QUARANTINE_MIN_SECONDS": 0,
     "TODAY": FIXED_TODAY,
+    "TALLY_REFRESH_SECONDS": 0,
 }
 PASSWORD = "correct horse battery"  # noqa: S105
 
@@ -125,6 +126,7 @@ def wipe(app):
                 for table in tables:
                     conn.execute(table.delete())
     instrument_store.forget_cached_versions()
+    org.forget_cached_provinces()
 
 
 @pytest.fixture

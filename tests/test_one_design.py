@@ -50,7 +50,7 @@ def test_every_unit_equals_its_row_in_its_parents_breakdown(demo):
 
 def test_design_is_point_by_day_and_weighted_to_dossiers(demo):
     ward = demo["P-ANHOA"]
-    data = load_scope(ward, "sipas-counter")
+    data = load_scope(ward, "sipas-counter", rows=True)
     design = data.design
     assert len(set(design.design.stratum)) == len(set(data.attributes["service_point"]))
     # PSUs are (point, local day): as many as distinct labels

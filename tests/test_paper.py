@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 import instruments
 from survey_app.extensions import db
-from survey_app.models import Answer, AuditLog, Channel, Comment, PaperEntry, Response, Role
-from survey_app.services import paper
+from survey_app.models import AuditLog, Channel, Comment, PaperEntry, Response, Role
+from survey_app.services import packing, paper
 from survey_app.services.paper_codes import check_codes, fields, raw_answers
 
 # sipas-counter in printed order: access procedures staff results feedback overall
@@ -93,8 +93,7 @@ def test_double_entry_reconciliation_and_counting(setup):
     assert {r.submitted_at for r in rows} == {datetime(2026, 3, 2, 3, 0)}
     assert {r.service_point_id for r in rows} == {point.id}
     assert rows[0].sex == "male" and rows[0].age_band is None
-    answers = dict(db.session.execute(sa.select(Answer.item_code, Answer.value)
-                                      .where(Answer.response_id == rows[1].id)).all())
+    answers = packing.values_of(rows[1])
     assert answers["staff"] == 4 and answers["feedback"] is None and answers["extra_request"] == 0
     assert db.session.scalar(sa.select(Comment.text).where(Comment.response_id == rows[0].id)) \
         == "Nhanh gọn"

@@ -97,17 +97,16 @@ def test_the_docx_in_english_and_from_the_console(client, login, make_user, city
 
 def answers_of(unit, code, period):
     """{item: values} of the raw answers in the period, read without the report's code."""
-    from survey_app.extensions import db
-    from survey_app.models import Answer, Response, Unit
+    from survey_app.models import Response, Unit
+    from tests.responses import answer_rows
 
-    rows = db.session.execute(
-        sa.select(Answer.item_code, Answer.value).join(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(unit.path), Answer.item_code == code,
-               # periods are Vietnam's months: UTC+7
-               Response.submitted_at >= period.start - timedelta(hours=7),
-               Response.submitted_at < period.end - timedelta(hours=7),
-               Answer.value.is_not(None))).all()
-    return np.array([v for _, v in rows], dtype=float)
+    in_scope = sa.select(Response.id).join(Unit, Unit.id == Response.unit_id).where(
+        Unit.path.startswith(unit.path),
+        # periods are Vietnam's months: UTC+7
+        Response.submitted_at >= period.start - timedelta(hours=7),
+        Response.submitted_at < period.end - timedelta(hours=7))
+    rows = answer_rows(Response.id.in_(in_scope))
+    return np.array([v for _, c, v in rows if c == code and v is not None], dtype=float)
 
 
 def test_every_finding_says_what_its_numbers_say(city):
@@ -245,8 +244,9 @@ def add_responses(point, month_start, satisfied_share, n, seed):
     """``n`` responses in the month, each item satisfied (5) with the given probability
     and otherwise dissatisfied (2)."""
     from survey_app.extensions import db
-    from survey_app.models import Answer, Channel, Response
+    from survey_app.models import Channel, Response
     from survey_app.services import instrument_store
+    from tests.responses import answered
 
     rng = np.random.default_rng(seed)
     version = instrument_store.latest_version("sipas-counter")
@@ -255,11 +255,9 @@ def add_responses(point, month_start, satisfied_share, n, seed):
                             service_point_id=point.id, unit_id=point.unit_id,
                             channel=Channel.QR, submitted_at=month_start + timedelta(hours=k),
                             stratum="certification", weight=1.0)
-        for item in ("access", "procedures", "staff", "results", "feedback", "overall"):
-            response.answers.append(Answer(item_code=item,
-                                           value=5 if rng.random() < satisfied_share else 2))
-        response.answers.append(Answer(item_code="extra_request", value=0))
-        response.answers.append(Answer(item_code="trips", value=1))
+        values = {item: 5 if rng.random() < satisfied_share else 2
+                  for item in ("access", "procedures", "staff", "results", "feedback", "overall")}
+        answered(response, {**values, "extra_request": 0, "trips": 1})
         db.session.add(response)
     db.session.commit()
 

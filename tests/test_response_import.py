@@ -13,7 +13,6 @@ from openpyxl import Workbook, load_workbook
 from survey_app.cli import main
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     AuditLog,
     Channel,
     Comment,
@@ -22,8 +21,9 @@ from survey_app.models import (
     Response,
     ResponseImport,
 )
-from survey_app.services import import_maps, instrument_store
+from survey_app.services import import_maps, instrument_store, packing
 from survey_app.services import response_import as ri
+from tests.responses import count_answers
 
 DATA = Path(__file__).resolve().parent / "data"
 GOOGLE = DATA / "google-forms-sipas-counter.csv"
@@ -93,8 +93,7 @@ def test_google_forms_valid_rows_are_stored_with_their_dates_labels_and_import(r
     header, rows = google_rows()
     expected = {"Rất hài lòng": 5, "Hài lòng": 4, "Bình thường": 3, "Không hài lòng": 2,
                 "Rất không hài lòng": 1, "Không áp dụng": None}
-    answers = dict(db.session.execute(sa.select(Answer.item_code, Answer.value)
-                                      .where(Answer.response_id == first.id)).all())
+    answers = packing.values_of(first)
     for code in ("access", "procedures", "staff", "results", "feedback", "overall"):
         column = next(h for h, t in import_maps.ready_made()["google-forms-sipas-counter"]
                       .columns.items() if t == code)
@@ -105,8 +104,7 @@ def test_google_forms_valid_rows_are_stored_with_their_dates_labels_and_import(r
     declined = sum(1 for r in rows if r[header.index(
         "Có ai yêu cầu Ông/Bà nộp thêm giấy tờ hoặc tiền ngoài quy định không?")]
         == "Không muốn trả lời")
-    asked = db.session.scalar(sa.select(sa.func.count()).select_from(Answer)
-                              .where(Answer.item_code == "extra_request"))
+    asked = count_answers("extra_request")
     assert declined > 0 and asked == 58 - declined  # "Không muốn trả lời" stores no answer
     comments = sum(1 for number, r in enumerate(rows, start=2)
                    if r[-1] and number not in (14, 37))
@@ -148,8 +146,7 @@ def test_kobo_export_imports_with_uuid_and_utc_time_and_undoes(runner, points):
     stored = db.session.scalars(sa.select(Response.submitted_at)
                                 .order_by(Response.submitted_at)).all()
     assert stored == times  # Kobo's _submission_time is UTC already
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)
-                             .where(Answer.item_code == "c3")) == 40
+    assert count_answers("c3") == 40
     the_import = db.session.scalar(sa.select(ResponseImport))
     response_id = db.session.scalar(sa.select(Response.id).limit(1))
     db.session.add(FeedbackCase(unit_id=points["services"].unit_id, response_id=response_id,
@@ -159,7 +156,7 @@ def test_kobo_export_imports_with_uuid_and_utc_time_and_undoes(runner, points):
     undone = runner.invoke(main, ["import", "undo", str(the_import.id)])
     assert undone.exit_code == 0 and "40 responses deleted" in undone.output
     db.session.expire_all()
-    assert count() == 0 and count(Answer) == 0 and count(Comment) == 0
+    assert count() == 0 and count_answers() == 0 and count(Comment) == 0
     assert db.session.scalar(sa.select(FeedbackCase.response_id)) is None  # the case stays
     assert db.session.get(ResponseImport, the_import.id).status == ImportStatus.UNDONE
     actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()
@@ -285,10 +282,9 @@ def test_bulk_import_uses_a_few_statements(ctx, points, tmp_path):
     ri.confirm(the_import, checked=checked)
     db.session.commit()
     assert len(statements) < 20, len(statements)
-    assert count() == 3000 and count(Answer) == 3000 * 7 and count(Comment) == 30
+    assert count() == 3000 and count_answers() == 3000 * 7 and count(Comment) == 30
     assert db.session.scalar(sa.select(Comment.text).limit(1)) == "Góp ý\tcó tab"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)
-                             .where(Answer.item_code == "feedback", Answer.value.is_(None))) == 3000
+    assert count_answers("feedback", None) == 3000
 
 
 def test_an_xlsx_with_dates_as_cells_and_another_sheet(ctx, points):

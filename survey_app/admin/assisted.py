@@ -20,7 +20,7 @@ from survey_app.labels import reader_lang
 from survey_app.models import Channel
 from survey_app.models.access import ASSIST_ROLES
 from survey_app.public.forms import make_survey_form
-from survey_app.services import instrument_store
+from survey_app.services import instrument_store, org
 from survey_app.services.submit import find_by_uuid, parse_uuid, submit_response
 
 OTHER_LANG = {"vi": "en", "en": "vi"}
@@ -73,7 +73,8 @@ def assisted_survey(point_id):
                         channel=Channel.ASSISTED, locale=lang)
         db.session.commit()
         return redirect(url_for("admin.assisted_thanks", point_id=point.id, lang=lang))
-    if find_by_uuid(parse_uuid(form.client_uuid.data)) is not None:
+    if find_by_uuid(parse_uuid(form.client_uuid.data),
+                    org.province_of_unit(point.unit_id)) is not None:
         return redirect(url_for("admin.assisted_thanks", point_id=point.id, lang=lang))
     notice = _("Some questions are not answered yet or need a change: "
                "see the boxes marked in red below.")

@@ -92,4 +92,4 @@ def cross(unit, data, rows, cols, lang):
     return {"root": overall.get(root), "rows": [(k, row_names[k]) for k in row_keys],
             "cols": [(k, col_names[k]) for k in col_keys], "cells": cells,
             "row_totals": row_totals, "col_totals": col_totals,
-            "total": (overall.get(root), len(data.weights))}
+            "total": (overall.get(root), data.n)}

@@ -9,7 +9,7 @@ from survey_app.admin.access import manager_required, require_in_scope
 from survey_app.admin.forms import ConfirmForm
 from survey_app.extensions import db
 from survey_app.models import Unit
-from survey_app.services import instrument_store, quarantine
+from survey_app.services import instrument_store, packing, quarantine
 
 #: Why an answer was held, in the reader's language.
 REASON_LABELS = {
@@ -27,7 +27,7 @@ def reasons_in_words(reason):
 def answers_in_digits(response):
     """The closed answers as digits in questionnaire order ("–" for not applicable), so
     that identical answer sets stand out in the list."""
-    values = {a.item_code: a.value for a in response.answers}
+    values = packing.values_of(response)
     items = instrument_store.load(response.instrument_version).items
     return " ".join("–" if values[item.code] is None else str(values[item.code])
                     for item in items if item.code in values)

@@ -28,7 +28,7 @@ from survey_app.api.results import (
     readable_unit,
 )
 from survey_app.extensions import db
-from survey_app.services import export, instrument_store
+from survey_app.services import export, instrument_store, tally
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import breakdown_names, estimate_json, ordered
@@ -149,6 +149,7 @@ def feed_responses(code, fmt):
     path = unit.path
 
     def pieces():
+        tally.refresh()   # the design's cell sizes come from the tallies
         # a connection of the stream's own: the body is sent after the request's session
         with read_replica.engine_for_reads(db.engine).connect() as connection:
             rows = export.iter_rows(connection, path, instrument, period.start, period.end)

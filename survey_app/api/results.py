@@ -116,7 +116,7 @@ def unit_results_json(code):
     overall = analyze_scope(data).domains[0] if len(data.weights) else None
     payload = {"unit": unit.code, "instrument": instrument, "period": period.label,
                "start": period.start.date().isoformat(), "end": period.last_day.isoformat(),
-               "n": len(data.weights),
+               "n": data.n,
                "weighting": weighting_json(data.weighting),
                "estimates": [estimate_json(e, public=False) for e in ordered(overall)]
                if overall else [],
@@ -190,7 +190,8 @@ def unit_drivers_json(code):
     instrument = chosen_instrument(unit)
     target = number_arg("target", None, 0, 100, float)
     period = last_twelve_months(clock.today())
-    data = load_scope(unit, instrument, period.start, period.end)
+    # the drivers' regression needs each response's answers
+    data = load_scope(unit, instrument, period.start, period.end, rows=True)
     if not len(data.weights):
         raise BadParameter("no_data", _("No responses for this unit and questionnaire."))
     analysis = analyze_scope(data)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -100,10 +101,13 @@ class Invitation(Base):
 
     __tablename__ = "invitation"
     __table_args__ = (
-        sa.UniqueConstraint("service_point_id", "dossier_hash", name="uq_invitation_dossier"),
+        sa.UniqueConstraint("province_id", "service_point_id", "dossier_hash",
+                            name="uq_invitation_dossier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The distribution column (``models.distribution``): the province of the point's unit.
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"), index=True)
     dossier_hash: Mapped[str] = mapped_column(sa.String(64))
     procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
@@ -127,3 +131,6 @@ class AuditLog(Base):
     target_id: Mapped[int | None]
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+sa.event.listen(Invitation, "before_insert", distribution.fill_province_from_point)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app import clock
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -16,11 +17,20 @@ class CaseStatus(StrEnum):
 
 
 class FeedbackCase(Base):
+    """A case opened from a response. Distributed with it (``province_id``, the key to the
+    response includes it): a Citus reference table cannot point at a distributed one."""
+
     __tablename__ = "feedback_case"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["province_id", "response_id"],
+                                ["response.province_id", "response.id"],
+                                name="fk_feedback_case_response"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(index=True)
     summary: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -30,7 +40,7 @@ class FeedbackCase(Base):
     replied_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit = relationship("Unit")
+    unit = relationship("Unit", foreign_keys=[unit_id])
     response = relationship("Response")
     owner = relationship("User", foreign_keys=[owner_id])
 
@@ -55,3 +65,6 @@ class CommentTheme(Base):
     name: Mapped[str] = mapped_column(sa.String(80))
     keywords: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+sa.event.listen(FeedbackCase, "before_insert", distribution.fill_province_from_unit)

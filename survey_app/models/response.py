@@ -1,10 +1,11 @@
-"""What citizens answered: one response, its answers in long format, its comment."""
+"""What citizens answered: one response with its closed answers packed, and its comment."""
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey_app.models import distribution
 from survey_app.models.base import Base, StrEnum, str_enum, utcnow
 
 
@@ -29,6 +30,11 @@ class Response(Base):
     releases them (``services/quarantine.py``); ``source_hash`` (a keyed hash of the
     address whose key changes daily, cleared by ``hailong retention run``) and
     ``answer_digest`` let bursts and identical answers be counted without keeping either.
+    ``answer_codes`` holds the closed answers, one character per item of the instrument
+    (``services/packing.py``): one row per response keeps 10 million of them in a few GB.
+    ``province_id`` is the distribution column (``models.distribution``): the root of
+    ``unit_id``'s tree, in every unique key so that a Citus shard can enforce it alone;
+    a client UUID is unique within a province.
     """
 
     __tablename__ = "response"
@@ -36,10 +42,18 @@ class Response(Base):
         sa.Index("ix_response_unit_submitted", "unit_id", "submitted_at"),
         sa.Index("ix_response_service_point_submitted", "service_point_id", "submitted_at"),
         sa.Index("ix_response_quarantined_unit", "quarantined", "unit_id"),
+        # the few responses ever flagged (the console's quarantine counts on every page)
+        sa.Index("ix_response_flagged_unit", "unit_id", "submitted_at",
+                 postgresql_where=sa.text("quarantine_reason IS NOT NULL"),
+                 sqlite_where=sa.text("quarantine_reason IS NOT NULL")),
+        sa.UniqueConstraint("province_id", "client_uuid", name="uq_response_province_uuid"),
+        # the target of comment's and feedback_case's (province_id, response_id) keys
+        sa.UniqueConstraint("province_id", "id", name="uq_response_province_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    client_uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     instrument_version_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument_version.id"))
     service_point_id: Mapped[int] = mapped_column(sa.ForeignKey("service_point.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
@@ -65,28 +79,13 @@ class Response(Base):
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response_import.id"),
                                                   index=True)
 
-    answers: Mapped[list["Answer"]] = relationship(
-        back_populates="response", cascade="all, delete-orphan"
-    )
+    #: The closed answers packed (``services.packing``): '' when none was answered.
+    answer_codes: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     comment: Mapped["Comment | None"] = relationship(
         back_populates="response", cascade="all, delete-orphan"
     )
     service_point = relationship("ServicePoint")
     instrument_version = relationship("InstrumentVersion")
-
-
-class Answer(Base):
-    """One item's answer. ``value`` is NULL for "không áp dụng" (not applicable)."""
-
-    __tablename__ = "answer"
-
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[int | None] = mapped_column(sa.SmallInteger)
-
-    response: Mapped[Response] = relationship(back_populates="answers")
 
 
 class CommentStatus(StrEnum):
@@ -97,14 +96,27 @@ class CommentStatus(StrEnum):
 
 
 class Comment(Base):
-    """Free text, kept apart from the answers so that it can be moderated."""
+    """Free text, kept apart from the answers so that it can be moderated.
+
+    It lives in its response's province (same ``province_id``, the key to the response
+    includes it) so that a Citus shard holds a response and its comment together.
+    """
 
     __tablename__ = "comment"
+    __table_args__ = (
+        # the public pages list the newest published comments
+        sa.Index("ix_comment_published", "response_id",
+                 postgresql_where=sa.text("status = 'published'"),
+                 sqlite_where=sa.text("status = 'published'")),
+        sa.ForeignKeyConstraint(["province_id", "response_id"],
+                                ["response.province_id", "response.id"],
+                                name="fk_comment_response", ondelete="CASCADE"),
+        sa.UniqueConstraint("province_id", "response_id", name="uq_comment_province_response"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True
-    )
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    response_id: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CommentStatus] = mapped_column(
         str_enum(CommentStatus), default=CommentStatus.NEW
@@ -113,3 +125,12 @@ class Comment(Base):
     redacted_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="comment")
+
+
+#: The join of a comment to its response, on the province too: on Citus a join of two
+#: distributed tables must include the distribution column to stay on one shard.
+COMMENT_OF_RESPONSE = sa.and_(Comment.province_id == Response.province_id,
+                              Comment.response_id == Response.id)
+
+sa.event.listen(Response, "before_insert", distribution.fill_province_from_unit)
+sa.event.listen(Comment, "before_insert", distribution.fill_province_from_response)

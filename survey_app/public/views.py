@@ -130,7 +130,8 @@ def run_survey(point, channel, thanks_url, invitation=None, client_uuid=None):
     if "switch_lang" in request.form:
         # the language button re-renders the form in the other language, answers kept;
         # after Back and "resubmit" from the thank-you page, it says the form was sent
-        if find_by_uuid(parse_uuid(form.client_uuid.data)) is not None:
+        if find_by_uuid(parse_uuid(form.client_uuid.data),
+                    org.province_of_unit(point.unit_id)) is not None:
             return already_sent_page(request.view_args["token"])
         return survey_page(point, instrument, form, kiosk=kiosk)
     if form.validate():
@@ -144,7 +145,8 @@ def run_survey(point, channel, thanks_url, invitation=None, client_uuid=None):
             return used_invitation_page()
         db.session.commit()
         return redirect(thanks_url)
-    if find_by_uuid(parse_uuid(form.client_uuid.data)) is not None:
+    if find_by_uuid(parse_uuid(form.client_uuid.data),
+                    org.province_of_unit(point.unit_id)) is not None:
         return already_sent_page(request.view_args["token"])
     if form.csrf_failed:
         notice = _("The page was open for a long time. Your answers are kept: "

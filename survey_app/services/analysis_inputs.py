@@ -4,17 +4,18 @@ Every figure of the app comes from ``analyze_scope`` / ``analyze_labels`` here, 
 design of ``services.survey_design`` (METHODOLOGY.md §2b): the console, the public pages,
 the API, reports, targets and forecasts all load through ``load_scope``.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app, has_request_context
 
 from analysis import CIMethod, contrasts_for, estimate_indices
+from analysis.psu_sums import SplitCells, estimate_from_parts, estimate_from_psus
 from survey_app.extensions import db
 from survey_app.labels import reader_lang
 from survey_app.models import (
-    Answer,
     Instrument,
     InstrumentVersion,
     Procedure,
@@ -22,7 +23,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store, survey_design
+from survey_app.services import instrument_store, org, packing, survey_design, tally_scope
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -39,6 +40,11 @@ class ScopeData:
     response_ids: np.ndarray
     submitted: np.ndarray    # datetime64 (n,), UTC as stored
     design: object = None    # survey_design.DesignArrays
+
+    @property
+    def n(self):
+        """Responses loaded."""
+        return len(self.weights)
 
     @property
     def local_time(self):
@@ -60,14 +66,15 @@ def stream_rows(scope, version_ids, start, end):
     query = (
         sa.select(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector,
                   ServicePoint.id, Response.weight, Response.submitted_at, Response.channel,
-                  Response.verified, Answer.item_code, Answer.value, Procedure.code,
-                  Response.respondent_type, Response.sex, Response.age_band)
-        .join(Answer, Answer.response_id == Response.id)
+                  Response.verified, Response.instrument_version_id, Response.answer_codes,
+                  Procedure.code, Response.respondent_type, Response.sex, Response.age_band)
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
-        .where(Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
-               Response.quarantined.is_(False))  # held answers count in no index
+        .where(Response.province_id.in_(org.provinces_for(scope)),
+               Unit.path.startswith(scope.path), Response.instrument_version_id.in_(version_ids),
+               Response.quarantined.is_(False),  # held answers count in no index
+               packing.answered())
         .order_by(Response.id)
     )
     if start is not None:
@@ -77,8 +84,43 @@ def stream_rows(scope, version_ids, start, end):
     return db.session.execute(query.execution_options(yield_per=20_000))
 
 
+def answer_matrix(codes, items, slot_codes):
+    """(n, K) float of the ratings of ``items`` in packed answers ``codes``: 1-5, or NaN
+    for not applicable, no answer or an item the instrument never asked."""
+    slot = {code: i for i, code in enumerate(slot_codes)}
+    values = packing.codes_matrix(codes, [slot.get(code, -1) for code in items])
+    answers = values.astype(float)
+    answers[values == 0] = np.nan
+    return answers
+
+
 def load_scope(scope, instrument_code, start: datetime | None = None,
-               end: datetime | None = None, lang: str | None = None):
+               end: datetime | None = None, lang: str | None = None, rows: bool = False):
+    """The scope's tallies (``tally_scope.TallyData``: one row per PSU, the fast path),
+    or its responses (``ScopeData``) with ``rows=True`` or when the tallies cannot serve
+    it. Both give the same figures (``analysis.psu_sums``); see ``load_rows``."""
+    if not rows:
+        data = tally_scope.load(scope, instrument_code, start, end, lang, limit=sync_limit())
+        if data is not None:
+            return replace(data, rows=lambda: load_rows(scope, instrument_code, start, end,
+                                                        lang))
+    return load_rows(scope, instrument_code, start, end, lang)
+
+
+def sync_limit():
+    """How much counting a page may do before it reads the tallies (``tally.refresh``):
+    less for anonymous pages, none outside requests' limits for the CLI (all of it)."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user  # noqa: PLC0415
+
+    signed_in = getattr(current_user, "is_authenticated", False)
+    return current_app.config.get("TALLY_SYNC_LIMIT" if signed_in else "TALLY_PUBLIC_SYNC_LIMIT",
+                                  20_000)
+
+
+def load_rows(scope, instrument_code, start: datetime | None = None,
+              end: datetime | None = None, lang: str | None = None):
     """Every counted response to ``instrument_code`` (all versions) in the subtree of
     ``scope`` (answers held in quarantine are left out), submitted from ``start`` to
     ``end`` (Vietnam's time; a period is whole local months), with the design of
@@ -93,22 +135,13 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
     if current is None:
         raise ValueError(f"instrument '{instrument_code}' is not loaded")
     contrasts = contrasts_for(current[1], lang or reader_lang())
-    column = {code: k for k, code in enumerate(contrasts.items)}
-    ids, items, values, meta = [], [], [], {}
-    for row in stream_rows(scope, version_ids, start, end):
-        ids.append(row[0])
-        items.append(column.get(row[9], -1))
-        values.append(np.nan if row[10] is None else row[10])
-        if row[0] not in meta:
-            meta[row[0]] = (*row[1:9], row[11], *row[12:15])
-    response_ids, index = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
-    answers = np.full((len(response_ids), len(contrasts.items)), np.nan)
-    items = np.asarray(items, dtype=np.int64)
-    scored = items >= 0
-    answers[index[scored], items[scored]] = np.asarray(values, dtype=float)[scored]
-    rows = [meta[i] for i in response_ids.tolist()]
+    rows = [tuple(row) for row in stream_rows(scope, version_ids, start, end)]
+    answers = answer_matrix([row[10] for row in rows], contrasts.items,
+                            packing.slots_of_version(max(version_ids)))
+    response_ids = np.asarray([row[0] for row in rows], dtype=np.int64)
     (unit, point, sector, point_id, _weight, submitted, channel, verified, procedure,
-     *profile) = (list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 12
+     *profile) = (list(col) for col in zip(*[(*row[1:9], *row[11:15]) for row in rows],
+                                            strict=True)) if rows else ([],) * 12
     submitted = np.asarray(submitted, dtype="datetime64[s]")
     design = survey_design.build(
         point_id, submitted, survey_design.cells_for(point_id, version_ids))
@@ -142,7 +175,10 @@ def analyze_labels(data, labels, ci=CIMethod.LOGIT, level=0.95):
 
 def estimate_domains(data, domain, keys, ci=CIMethod.LOGIT, level=0.95):
     """The one call into ``analysis`` for the app: domains of the §2b design, with the
-    variance of a post-stratified design (residuals within service point x month)."""
+    variance of a post-stratified design (residuals within service point x month).
+    On tallies, ``domain`` has one code per PSU (``analysis.psu_sums``)."""
+    if isinstance(data, tally_scope.TallyData):
+        return estimate_from_psus(data.sums, data.contrasts, domain, keys, ci, level)
     design = data.design
     return estimate_indices(data.answers, data.contrasts, design.design, domain, keys,
                             cells=design.cells, base_weights=np.ones(len(design.weights)),
@@ -154,6 +190,39 @@ def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
     unknown = [b for b in by if b not in DOMAINS]
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; choose from {', '.join(DOMAINS)}")
+    if isinstance(data, tally_scope.TallyData):
+        inside = [b for b in by if b not in tally_scope.PSU_DOMAINS]
+        if len(inside) > 1:   # two attributes that vary within a day: from the responses
+            return analyze_scope(data.rows(), by, ci, level)
+        if inside:
+            return _analyze_parts(data, by, inside[0], ci, level)
+        try:
+            return _analyze(data, by, ci, level)
+        except SplitCells:   # a point that changed unit within a month
+            return analyze_scope(data.rows(), by, ci, level)
+    return _analyze(data, by, ci, level)
+
+
+def _joined(attributes, by):
+    return np.array(["\x1f".join(parts) for parts in
+                     zip(*(np.asarray(attributes[b]).astype(str) for b in by), strict=True)])
+
+
+def _analyze_parts(data, by, dimension, ci, level):
+    """Domains by one attribute that varies within a day (and PSU attributes), from the
+    tallies split by it (``analysis.psu_sums.estimate_from_parts``)."""
+    parts = data.parts(dimension)
+    labels = _joined(parts.attributes, by)
+    if not len(labels):
+        raise ValueError("no responses in this scope and period")
+    uniques, domain = np.unique(labels, return_inverse=True)
+    gram_domain = np.searchsorted(uniques, _joined(parts.gram_attributes, by))
+    sums = replace(parts.sums, gram_domain=gram_domain.astype(np.int64))
+    keys = [tuple(u.split("\x1f")) for u in uniques]
+    return estimate_from_parts(sums, data.contrasts, domain.reshape(-1), keys, ci, level)
+
+
+def _analyze(data, by, ci, level):
     n = len(data.weights)
     if n == 0:
         raise ValueError("no responses in this scope and period")

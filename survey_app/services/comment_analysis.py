@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from analysis import text
 from survey_app.extensions import db
-from survey_app.models import Answer, Comment, CommentStatus, CommentTheme, Response, Unit
-from survey_app.services import instrument_store
+from survey_app.models import Comment, CommentStatus, CommentTheme, Response, Unit
+from survey_app.models.response import COMMENT_OF_RESPONSE
+from survey_app.services import instrument_store, packing
 from survey_app.services.feedback import mask_personal, scored_item_codes
 
 #: The themes a unit follows until its staff write their own (or a parent unit's).
@@ -97,7 +98,7 @@ def load(scope, period):
         where += [Response.submitted_at >= period.start, Response.submitted_at < period.end]
     return db.session.execute(
         sa.select(Comment.id, Comment.text, Response.submitted_at, Response.id)
-        .join(Response, Response.id == Comment.response_id)
+        .join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where)
         .order_by(Response.submitted_at.desc(), Comment.id.desc()).limit(LIMIT + 1)).all()
 
@@ -109,11 +110,14 @@ def low_ratings(response_ids):
     ids = list(response_ids)
     for start in range(0, len(ids), 5000):  # bounded IN lists
         rows = db.session.execute(
-            sa.select(Answer.response_id, Answer.item_code)
-            .where(Answer.response_id.in_(ids[start:start + 5000]), Answer.value.between(1, LOW),
-                   Answer.item_code.in_(codes)))
-        for response_id, code in rows:
-            found.setdefault(response_id, set()).add(code)
+            sa.select(Response.id, Response.instrument_version_id, Response.answer_codes)
+            .where(Response.id.in_(ids[start:start + 5000]), packing.answered()))
+        for response_id, version_id, packed in rows:
+            low = {code for code, value in
+                   packing.unpack(packing.slots_of_version(version_id), packed).items()
+                   if code in codes and value is not None and 1 <= value <= LOW}
+            if low:
+                found.setdefault(response_id, set()).update(low)
     return found
 
 

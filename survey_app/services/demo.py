@@ -8,8 +8,8 @@ from werkzeug.security import generate_password_hash
 
 from instruments.schema import PROFILE_FIELDS
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Procedure, Response, Role, Unit, User
-from survey_app.services import instrument_store, org
+from survey_app.models import Channel, Comment, Procedure, Response, Role, Unit, User
+from survey_app.services import instrument_store, org, packing
 
 DEMO_PASSWORD = "hailong-demo"  # noqa: S105 - printed for the demo; never used in production
 
@@ -165,6 +165,7 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
         level = min(0.98, levels[point.id] + 0.05 * (1 - age_days / 365))
         channel = rng.choice([Channel.QR, Channel.KIOSK, Channel.INVITATION], p=[0.7, 0.15, 0.15])
         response = Response(
+            province_id=org.province_of_unit(point.unit_id),
             client_uuid=uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))),
             instrument_version_id=versions[point.id].id, service_point_id=point.id,
             unit_id=point.unit_id, channel=channel, verified=channel == Channel.INVITATION,
@@ -175,6 +176,7 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
             if rng.random() < 0.6:
                 setattr(response, name, PROFILE_FIELDS[name][int(rng.integers(
                     len(PROFILE_FIELDS[name])))][0])
+        answers = {}
         for item in instrument.items:
             if item.type == "likert5":
                 value = None if item.not_applicable and rng.random() < 0.4 \
@@ -188,7 +190,9 @@ def generate_responses(points, n, rng, end=None, procedures=None, procedure_seed
                 if rng.random() < 0.08:
                     response.comment = Comment(text=COMMENTS[int(rng.integers(len(COMMENTS)))])
                 continue
-            response.answers.append(Answer(item_code=item.code, value=value))
+            answers[item.code] = value
+        response.answer_codes = packing.pack(
+            packing.slots_of_version(versions[point.id].id), answers)
         rows.append(response)
     db.session.add_all(rows)
     db.session.flush()

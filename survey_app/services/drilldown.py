@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from survey_app.extensions import db
 from survey_app.labels import answer_text
 from survey_app.models import (
-    Answer,
     Channel,
     CommentStatus,
     Instrument,
@@ -26,7 +25,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store
+from survey_app.services import instrument_store, packing
 from survey_app.services.feedback import mask_personal
 
 PER_PAGE = 50
@@ -127,16 +126,18 @@ def query(scope, instrument_code, period, filters):
             q = q.where(Response.submitted_at >= start, Response.submitted_at < end)
     if f.get("item"):
         answer = f.get("answer") or ""
-        condition = [Answer.response_id == Response.id, Answer.item_code == f["item"]]
+        slot = packing.slot_of(packing.slots_of_code(instrument_code), f["item"])
         if answer == "low":
-            condition.append(Answer.value.between(1, 2))
+            condition = packing.has_value(slot, (1, 2))
         elif answer == "na":
-            condition.append(Answer.value.is_(None))
+            condition = packing.is_not_applicable(slot)
         elif answer:
             if not answer.isdigit() or not 0 <= int(answer) <= 99:
                 raise BadFilter("answer")
-            condition.append(Answer.value == int(answer))
-        q = q.where(sa.exists().where(*condition))
+            condition = packing.has_value(slot, (int(answer),))
+        else:  # answered at all, "không áp dụng" included
+            condition = packing.is_answered(slot)
+        q = q.where(condition)
     return q.order_by(Response.submitted_at.desc(), Response.id.desc())
 
 
@@ -144,7 +145,7 @@ def rows_for(ids, lang):
     """Row for each response id, in the order given."""
     responses = db.session.scalars(
         sa.select(Response).where(Response.id.in_(ids))
-        .options(selectinload(Response.answers), selectinload(Response.comment),
+        .options(selectinload(Response.comment),
                  selectinload(Response.instrument_version),
                  selectinload(Response.service_point).selectinload(ServicePoint.unit))).all()
     procedures = dict(db.session.execute(sa.select(Procedure.id, Procedure.code)).all()) \
@@ -158,7 +159,7 @@ def rows_for(ids, lang):
         if version not in loaded:
             loaded[version] = instrument_store.load(r.instrument_version)
         instrument = loaded[version]
-        values = {a.item_code: a.value for a in r.answers}
+        values = packing.values_of(r)
         answers = [(*answer_text(instrument, item.code, values[item.code], lang),
                     item.scored and values[item.code] is not None and values[item.code] <= 2)
                    for item in instrument.items if item.code in values and item.type != "text"]

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from survey_app import read_replica
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     Comment,
     Instrument,
     InstrumentVersion,
@@ -32,7 +31,8 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import survey_design
+from survey_app.models.response import COMMENT_OF_RESPONSE
+from survey_app.services import org, packing, survey_design, tally
 from survey_app.services.codebook import FIXED, TRAILING, codebook_rows, item_columns
 from survey_app.services.feedback import mask_personal
 from survey_app.services.spreadsheet import csv_row
@@ -42,9 +42,6 @@ FORMATS = ("csv", "xlsx", "sav", "dta")
 CHUNK = 2000
 #: How "không áp dụng" is written in CSV and XLSX rows (``hailong analyze`` reads it too).
 NOT_APPLICABLE = "na"
-# Marks a stored NULL (not applicable) inside the pivot. Answer.value is a SMALLINT, so
-# no real answer can ever equal it; a missing answer row stays NULL (no answer).
-_NA_IN_SQL = 100_000
 
 
 def header(instrument):
@@ -52,27 +49,26 @@ def header(instrument):
             + [name for name, *_ in TRAILING])
 
 
-def rows_query(scope_path, instrument, start=None, end=None):
-    pivot = [sa.func.max(sa.case((Answer.item_code == item.code,
-                                  sa.func.coalesce(Answer.value, _NA_IN_SQL)))).label(item.code)
-             for item in item_columns(instrument)]
+def rows_query(scope_path, instrument, start=None, end=None, provinces=None):
+    """One row per response that answered a closed item, its answers still packed;
+    ``provinces``: the province ids of the scope (``org.provinces_for``), when known."""
     query = (
         sa.select(Response.id, Response.submitted_at, Unit.code, ServicePoint.code,
                   ServicePoint.sector, Response.channel, Response.verified,
                   Response.respondent_type, Response.sex, Response.age_band,
-                  ServicePoint.id, Response.quarantined, sa.func.max(Comment.text),
-                  sa.func.max(Comment.status), *pivot)
-        .join(Answer, Answer.response_id == Response.id)
+                  ServicePoint.id, Response.quarantined, Comment.text,
+                  Comment.status, Response.answer_codes)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
-        .outerjoin(Comment, Comment.response_id == Response.id)
-        .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id)
-        .group_by(Response.id, Unit.code, ServicePoint.code, ServicePoint.sector,
-                  ServicePoint.id)
+        .outerjoin(Comment, COMMENT_OF_RESPONSE)
+        .where(Unit.path.startswith(scope_path), Instrument.code == instrument.id,
+               packing.answered())
         .order_by(Response.id)
     )
+    if provinces is not None:  # one shard per province on Citus
+        query = query.where(Response.province_id.in_(provinces))
     if start is not None:  # periods are Vietnam's months, as in the console
         query = query.where(Response.submitted_at >= survey_design.utc_bound(start))
     if end is not None:
@@ -101,19 +97,41 @@ def design_facts(connection, scope_path, instrument):
 def iter_rows(connection, scope_path, instrument, start=None, end=None):
     """Responses under the unit path ``scope_path`` as lists in ``header`` order.
 
-    The database pivots the answers (one ``max(CASE …)`` column per item, grouped by
-    response), so one row per response is streamed instead of one per answer. Only plain
+    One row per response is streamed, its packed answers (``services.packing``) decoded
+    here into the item columns. Only plain
     values come in (no ORM objects), so the rows can be read after the request's session
     is gone. Values keep their types (datetime, int, float); an answer "không áp dụng"
     is ``NOT_APPLICABLE``, no answer is None.
     """
-    query = rows_query(scope_path, instrument, start, end)
+    query = rows_query(scope_path, instrument, start, end,
+                       provinces=org.provinces_for(scope_path, connection))
     facts = design_facts(connection, scope_path, instrument)
+    positions = item_positions(connection, instrument)
     # Closed explicitly when the reader stops early: PostgreSQL's server-side cursor must
     # not outlive the stream.
     with connection.execute(query.execution_options(yield_per=20_000)) as result:
         for record in result:
-            yield _typed(record, facts)
+            yield _typed(record, facts, positions)
+
+
+def item_positions(connection, instrument):
+    """The slot of each exported item in the packed answers (None: never stored)."""
+    definitions = connection.execute(
+        sa.select(InstrumentVersion.definition).join(Instrument)
+        .where(Instrument.code == instrument.id)
+        .order_by(InstrumentVersion.version)).scalars().all()
+    slot = {code: i for i, code in enumerate(packing.slots_from_definitions(definitions))}
+    return [slot.get(item.code) for item in item_columns(instrument)]
+
+
+def _item_values(codes, positions):
+    """The exported values of one response's packed answers, in column order."""
+    values = []
+    for position in positions:
+        char = codes[position] if position is not None and position < len(codes) else "-"
+        values.append(None if char == packing.NO_ANSWER else NOT_APPLICABLE
+                      if char == packing.NOT_APPLICABLE else ord(char) - packing.ZERO)
+    return values
 
 
 def design_columns(facts, unit, point, point_id, submitted):
@@ -125,18 +143,18 @@ def design_columns(facts, unit, point, point_id, submitted):
             facts.population(point_id, month), facts.weight(point_id, month)]
 
 
-def _typed(record, facts):
+def _typed(record, facts, positions):
     (number, submitted, unit, point, sector, channel, verified, respondent_type, sex,
-     age_band, point_id, quarantined, comment, status, *answers) = record
+     age_band, point_id, quarantined, comment, status, codes) = record
     return [number, submitted.replace(microsecond=0), unit, point, _text(sector),
             _text(channel), int(verified), respondent_type, sex, age_band,
             *design_columns(facts, unit, point, point_id, submitted), int(quarantined),
-            *(NOT_APPLICABLE if a == _NA_IN_SQL else a for a in answers),
+            *_item_values(codes, positions),
             mask_personal(comment) if comment else None, _text(status)]
 
 
 def _text(value):
-    """An enum column's value as plain text (max() on PostgreSQL returns the raw string)."""
+    """An enum column's value as plain text (an enum or, from some drivers, a string)."""
     return None if value is None else str(getattr(value, "value", value))
 
 
@@ -154,6 +172,7 @@ def stream_csv(scope_path, instrument, start=None, end=None):
     a streamed body is sent after Flask-SQLAlchemy has removed that session. The
     connection goes back to the pool when the stream ends or is closed (client gone).
     """
+    tally.refresh()   # the design's cell sizes come from the tallies
     with read_replica.engine_for_reads(db.engine).connect() as connection:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -182,6 +201,7 @@ def write_file(scope_path, instrument, fmt, path, start=None, end=None):
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     path = Path(path)
+    tally.refresh()   # the design's cell sizes come from the tallies
     if fmt == "csv":
         count = 0
         with db.engine.connect() as connection, path.open("w", encoding="utf-8",

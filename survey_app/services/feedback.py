@@ -10,7 +10,6 @@ from survey_app import clock
 from survey_app.extensions import db
 from survey_app.labels import answer_text, reader_lang
 from survey_app.models import (
-    Answer,
     CaseStatus,
     Comment,
     CommentStatus,
@@ -23,7 +22,8 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.base import utcnow
-from survey_app.services import instrument_store
+from survey_app.models.response import COMMENT_OF_RESPONSE
+from survey_app.services import instrument_store, packing
 
 #: Roles that moderate comments, and roles that handle (own, answer) feedback cases.
 MODERATORS = frozenset({Role.ADMIN, Role.UNIT_MANAGER})
@@ -63,12 +63,12 @@ def comments_page(scope, status=None, page=1, per_page=COMMENTS_PER_PAGE):
     if status:
         where.append(Comment.status == CommentStatus(status))
     total = db.session.scalar(
-        sa.select(sa.func.count(Comment.id)).join(Response, Response.id == Comment.response_id)
+        sa.select(sa.func.count(Comment.id)).join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where))
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     comments = db.session.scalars(
-        sa.select(Comment).join(Response, Response.id == Comment.response_id)
+        sa.select(Comment).join(Response, COMMENT_OF_RESPONSE)
         .join(Unit, Unit.id == Response.unit_id).where(*where)
         .options(selectinload(Comment.response).selectinload(Response.service_point)
                  .selectinload(ServicePoint.unit))
@@ -91,13 +91,11 @@ def scored_item_codes():
 def negative_responses(scope, limit=50):
     """Recent responses with an answer 1-2 to any 5-level item, with the questions so
     answered in the reader's language: [(response, [question, ...])]."""
-    low = sa.select(Answer.response_id).where(Answer.value.between(1, 2),
-                                              Answer.item_code.in_(scored_item_codes()))
+    low = packing.any_item_has_value(scored_item_codes(), (1, 2))
     responses = db.session.scalars(
         sa.select(Response).join(Unit, Unit.id == Response.unit_id)
-        .where(Unit.path.startswith(scope.path), Response.id.in_(low),
-               Response.quarantined.is_(False))
-        .options(selectinload(Response.answers), selectinload(Response.instrument_version),
+        .where(Unit.path.startswith(scope.path), low, Response.quarantined.is_(False))
+        .options(selectinload(Response.instrument_version),
                  selectinload(Response.service_point).selectinload(ServicePoint.unit))
         .order_by(Response.submitted_at.desc()).limit(limit)
     ).all()
@@ -105,7 +103,8 @@ def negative_responses(scope, limit=50):
     listed = []
     for response in responses:
         instrument = instrument_store.load(response.instrument_version)
-        low = {a.item_code for a in response.answers if a.value is not None and a.value <= 2}
+        low = {code for code, value in packing.values_of(response).items()
+               if value is not None and value <= 2}
         listed.append((response, [item.label(lang) for item in instrument.scored_items
                                   if item.code in low]))
     return listed
@@ -135,7 +134,7 @@ def published_comments(scope, period=None, limit=PUBLIC_COMMENTS):
     console shows every comment masked, even before "remove personal data"."""
     query = (sa.select(Comment.text, Response.submitted_at, Response.locale,
                        ServicePoint.name_vi, ServicePoint.name_en)
-             .join(Response, Response.id == Comment.response_id)
+             .join(Response, COMMENT_OF_RESPONSE)
              .join(ServicePoint, ServicePoint.id == Response.service_point_id)
              .join(Unit, Unit.id == Response.unit_id)
              .where(Unit.path.startswith(scope.path),
@@ -159,11 +158,13 @@ def moderate(comment, action):
 
 
 def open_case(response, user, summary=None, days=DEFAULT_DAYS):
-    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(response_id=response.id))
+    existing = db.session.scalar(sa.select(FeedbackCase).filter_by(
+        province_id=response.province_id, response_id=response.id))
     if existing is not None:
         return existing, False
     text = summary or (mask_personal(response.comment.text) if response.comment else "")
-    case = FeedbackCase(unit_id=response.unit_id, response_id=response.id, summary=text,
+    case = FeedbackCase(province_id=response.province_id, unit_id=response.unit_id,
+                        response_id=response.id, summary=text,
                         owner_id=user.id, opened_by_id=user.id,
                         deadline=clock.today() + timedelta(days=days))
     db.session.add(case)
@@ -210,7 +211,7 @@ def answers_in_words(response, lang=None):
     """(question, answer, dissatisfied) of every closed question of ``response``, in
     questionnaire order and in the reader's language."""
     instrument = instrument_store.load(response.instrument_version)
-    values = {a.item_code: a.value for a in response.answers}
+    values = packing.values_of(response)
     return [(*answer_text(instrument, item.code, values[item.code], lang),
              item.scored and values[item.code] is not None and values[item.code] <= 2)
             for item in instrument.items if item.code in values and item.type != "text"]

@@ -100,7 +100,7 @@ def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=
     result = forecast_points(history, by, horizon)
     future = future_labels(start, by, horizon)
     window = last_twelve_months(today)
-    recent = load_scope(unit, instrument_code, window.start, window.end)
+    recent = load_scope(unit, instrument_code, window.start, window.end, rows=True)
     analysis = analyze_scope(recent) if len(recent.weights) else None
     factors = [(e.code, e.name, e.estimate) for e in analysis.domains[0].estimates
                if e.level == "factor"] if analysis else []

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import instruments
 from survey_app.extensions import db
 from survey_app.models import Instrument, InstrumentVersion, Response
+from survey_app.services import packing
 
 
 class FrozenInstrumentError(RuntimeError):
@@ -49,6 +50,7 @@ def store(instrument):
         # the same wording with other metadata (the official mapping): no new version
         version.definition = instrument.source
     db.session.flush()
+    packing.forget()  # a new or changed version may add slots
     return version
 
 
@@ -97,6 +99,10 @@ def current_version(code):
 def forget_cached_versions():
     _current.clear()
     _parse.cache_clear()
+    packing.forget()
+    from survey_app.services import tally  # noqa: PLC0415 - tally reads instruments from here
+
+    tally.forget()
 
 
 def latest_version(code):

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from survey_app.extensions import db
 from survey_app.models import Invitation, Procedure
 from survey_app.models.base import utcnow
+from survey_app.services import org
 from survey_app.services.cells import has_control_characters
 from survey_app.services.hashing import keyed_hash
 from survey_app.services.links import base_url
@@ -64,8 +65,10 @@ def create_invitation(service_point, dossier_code, procedure_code=None, days=Non
         if procedure_id is None:
             raise InvitationProblem("procedure_unknown")
     digest = dossier_hash(code)
+    province_id = org.province_of_unit(service_point.unit_id)
     existing = db.session.scalar(
-        sa.select(Invitation).filter_by(service_point_id=service_point.id, dossier_hash=digest)
+        sa.select(Invitation).filter_by(province_id=province_id,
+                                        service_point_id=service_point.id, dossier_hash=digest)
     )
     now = utcnow()
     lifetime = timedelta(days=days or current_app.config["INVITATION_DAYS"])
@@ -76,7 +79,8 @@ def create_invitation(service_point, dossier_code, procedure_code=None, days=Non
             existing.expires_at = now + lifetime  # a fresh request renews an unused link
         return existing, False
     invitation = Invitation(
-        service_point_id=service_point.id, dossier_hash=digest, procedure_id=procedure_id,
+        province_id=province_id, service_point_id=service_point.id, dossier_hash=digest,
+        procedure_id=procedure_id,
         created_at=now, expires_at=now + lifetime,
     )
     db.session.add(invitation)

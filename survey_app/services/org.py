@@ -3,8 +3,50 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from survey_app.extensions import db
-from survey_app.models import QrToken, Response, Sector, ServicePoint, Unit, UnitKind
+from survey_app.models import QrToken, Response, Sector, ServicePoint, Unit, UnitKind, distribution
 from survey_app.models.base import utcnow
+
+
+def province_of(unit):
+    """The id of the root of ``unit``'s tree (its province), the distribution column of
+    the tables that grow with the answers (``models.distribution``)."""
+    return distribution.province_of_path(unit.path)
+
+
+def province_of_unit(unit_id):
+    """``province_of`` the unit ``unit_id``, cached (``distribution.province_of_unit``)."""
+    return distribution.province_of_unit(db.session.connection(), unit_id)
+
+
+def forget_cached_provinces():
+    """Empty the cache of ``province_of_unit`` (a unit moved, or a test wiped the data)."""
+    distribution.forget_cached_provinces()
+
+
+def ids_on_path(path):
+    return {int(part) for part in path.strip("/").split("/") if part}
+
+
+def provinces_for(scope, executor=None):
+    """The province ids the rows of ``scope``'s subtree (a unit or its path) can carry:
+    the ids on its path (a province retired into another moves under it with its subtree,
+    and its rows keep its id) and the province units below it. The hot queries filter on
+    these so that a Citus cluster reads only the shards of the scope. ``executor``: a
+    session or connection (default the app's session)."""
+    path = scope if isinstance(scope, str) else scope.path
+    ids = ids_on_path(path)
+    ids.update((executor or db.session).execute(sa.select(Unit.id).where(
+        Unit.path.startswith(path), Unit.kind == UnitKind.PROVINCE)).scalars())
+    return sorted(ids)
+
+
+def provinces_of_points(point_ids, executor=None):
+    """The province ids the rows of these service points can carry: every id on the paths
+    of their units (the current province and any retired into it)."""
+    paths = (executor or db.session).execute(
+        sa.select(Unit.path).join(ServicePoint, ServicePoint.unit_id == Unit.id)
+        .where(ServicePoint.id.in_(list(point_ids))).distinct()).scalars()
+    return sorted(set().union(*(ids_on_path(path) for path in paths)))
 
 
 def create_unit(code, name_vi, kind, parent=None, name_en=None, **fields):
@@ -23,6 +65,7 @@ def move_unit(unit, new_parent):
     old = unit.path
     new = f"{new_parent.path if new_parent else '/'}{unit.id}/"
     unit.parent = new_parent
+    forget_cached_provinces()
     for row in db.session.scalars(sa.select(Unit).where(Unit.path.startswith(old))):
         row.path = new + row.path[len(old):]
     db.session.flush()

@@ -164,8 +164,7 @@ def listed(scope, state="held", page=1, per_page=PER_PAGE):
     page = min(max(1, page), pages)
     responses = db.session.scalars(
         sa.select(Response).join(Unit, Unit.id == Response.unit_id).where(*where)
-        .options(sa.orm.selectinload(Response.answers),
-                 sa.orm.selectinload(Response.instrument_version),
+        .options(sa.orm.selectinload(Response.instrument_version),
                  sa.orm.selectinload(Response.service_point).selectinload(ServicePoint.unit))
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()

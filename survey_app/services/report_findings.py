@@ -27,7 +27,8 @@ from analysis.publication import MIN_VALID, enough_data
 from analysis.shares import mean, share
 from survey_app.extensions import db
 from survey_app.formatting import p_value
-from survey_app.models import Answer, Invitation, Response, ServicePoint, Unit
+from survey_app.models import Invitation, Response, ServicePoint, Unit
+from survey_app.services import packing
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.reports import _, number
 from survey_app.services.results import breakdown_names, root_code
@@ -105,17 +106,19 @@ def extra_answers(data, unit, period, codes):
     found = {code: np.full(len(data.response_ids), np.nan) for code in codes}
     if not len(data.response_ids) or not codes:
         return found
-    query = (sa.select(Answer.response_id, Answer.item_code, Answer.value)
-             .join(Response, Response.id == Answer.response_id)
+    query = (sa.select(Response.id, Response.instrument_version_id, Response.answer_codes)
              .join(Unit, Unit.id == Response.unit_id)
-             .where(Unit.path.startswith(unit.path), Answer.item_code.in_(codes),
-                    Answer.value.is_not(None), Response.submitted_at >= period.start,
-                    Response.submitted_at < period.end))
+             .where(Unit.path.startswith(unit.path), packing.answered(),
+                    Response.submitted_at >= period.start, Response.submitted_at < period.end))
     ids = data.response_ids
-    for response_id, code, value in db.session.execute(query.execution_options(yield_per=20_000)):
+    for response_id, version_id, text in db.session.execute(
+            query.execution_options(yield_per=20_000)):
         at = np.searchsorted(ids, response_id)
         if at < len(ids) and ids[at] == response_id:
-            found[code][at] = value
+            values = packing.unpack(packing.slots_of_version(version_id), text)
+            for code in codes:
+                if values.get(code) is not None:
+                    found[code][at] = values[code]
     return found
 
 
@@ -190,7 +193,7 @@ def method_of(data, unit, period):
 
 def gather(unit, instrument, period, lang):
     """The numbers of one questionnaire's findings, or None without responses."""
-    data = load_scope(unit, instrument.id, period.start, period.end, lang)
+    data = load_scope(unit, instrument.id, period.start, period.end, lang, rows=True)
     if not len(data.weights):
         return None
     analysis = analyze_scope(data)

@@ -28,9 +28,10 @@ from survey_app.models import (
     ImportStatus,
     Response,
     ResponseImport,
+    ServicePoint,
 )
 from survey_app.models.base import utcnow
-from survey_app.services import audit, import_maps, instrument_store, submit
+from survey_app.services import audit, import_maps, instrument_store, org, submit
 from survey_app.services.import_maps import N_, ColumnMap, normal
 from survey_app.services.response_files import UnreadableFile, read_table
 
@@ -272,17 +273,20 @@ class RowChecker:
         return "id:" + value
 
 
-def already_stored(uuids):
-    """The client UUIDs among ``uuids`` that are stored already (1,000 per query)."""
+def already_stored(uuids, province_id=None):
+    """The client UUIDs among ``uuids`` stored already in ``province_id`` (where a client
+    UUID is unique; None: in any province), 1,000 per query."""
     found, ordered = set(), list(uuids)
     for start in range(0, len(ordered), 1000):
         chunk = ordered[start:start + 1000]
-        found.update(db.session.scalars(sa.select(Response.client_uuid)
-                                        .where(Response.client_uuid.in_(chunk))))
+        query = sa.select(Response.client_uuid).where(Response.client_uuid.in_(chunk))
+        if province_id is not None:
+            query = query.where(Response.province_id == province_id)
+        found.update(db.session.scalars(query))
     return found
 
 
-def check(content, file_name, instrument, mapping=None):
+def check(content, file_name, instrument, mapping=None, province_id=None):
     """Read and check the whole file; store nothing.
 
     ``mapping`` is a ``ColumnMap`` or None (guessed from the headers). Duplicates (already
@@ -310,7 +314,7 @@ def check(content, file_name, instrument, mapping=None):
         else:
             seen.add(ready.client_uuid)
             result.ready.append(ready)
-    stored = already_stored(seen)
+    stored = already_stored(seen, province_id)
     if stored:
         result.duplicates += len(stored)
         result.ready = [r for r in result.ready if r.client_uuid not in stored]
@@ -330,8 +334,9 @@ def store_rows(import_row, point, checked):
         row["import_id"] = import_row.id
         rows.append(row)
     new_ids = submit.insert_new_responses(rows)
-    submit.write_answers_many((new_ids[r.client_uuid], r.cleaned) for r in checked.ready
-                              if r.client_uuid in new_ids)
+    submit.write_answers_many(org.province_of_unit(point.unit_id),
+                              ((new_ids[r.client_uuid], r.cleaned) for r in checked.ready
+                               if r.client_uuid in new_ids))
     return len(new_ids)
 
 
@@ -369,7 +374,8 @@ def start(point, version_id, instrument, content, file_name, mapping=None, *, us
     this file and mapping, when the caller checked it outside the writing transaction.
     """
     if checked is None:
-        checked = check(content, file_name, instrument, mapping)
+        checked = check(content, file_name, instrument, mapping,
+                        province_id=org.province_of_unit(point.unit_id))
     import_row = ResponseImport(
         status=ImportStatus.PREVIEW, service_point_id=point.id,
         instrument_version_id=version_id, user_id=getattr(user, "id", None),
@@ -393,8 +399,9 @@ def confirm(import_row, *, accept_bad_rows=False, user=None, checked=None):
     of ``start`` in the same transaction (the command line), which needs no second check.
     """
     if checked is None:
+        point = db.session.get(ServicePoint, import_row.service_point_id)
         checked = check(import_row.content, import_row.file_name, instrument_of(import_row),
-                        saved_mapping(import_row))
+                        saved_mapping(import_row), province_id=org.province_of_unit(point.unit_id))
     record_counts(import_row, checked)
     if not checked.importable:
         raise ImportRefused(checked.file_problems[0].english())

@@ -11,7 +11,7 @@ from analysis.publication import enough_data
 from instruments.schema import PROFILE_FIELDS
 from survey_app.extensions import db
 from survey_app.labels import estimate_name, label, reader_lang
-from survey_app.models import Procedure, Response, ServicePoint, Unit
+from survey_app.models import CellTally, Procedure, ServicePoint, Unit
 from survey_app.services import org
 from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
 from survey_app.services.periods import Period, previous_period, same_period_last_year
@@ -34,14 +34,19 @@ class UnitResults:
 
 
 def instruments_in_scope(unit):
-    """Instrument codes used by service points in the subtree, most responses first."""
+    """Instrument codes used by service points in the subtree, most responses first
+    (responses counted in the tallies: a sum over a few rows per point and month)."""
+    counted = (sa.select(CellTally.service_point_id,
+                         sa.func.sum(CellTally.responses).label("responses"))
+               .group_by(CellTally.service_point_id).subquery())
+    total = sa.func.coalesce(sa.func.sum(counted.c.responses), 0)
     rows = db.session.execute(
-        sa.select(ServicePoint.instrument_code, sa.func.count(Response.id))
+        sa.select(ServicePoint.instrument_code, total)
         .join(Unit, Unit.id == ServicePoint.unit_id)
-        .outerjoin(Response, Response.service_point_id == ServicePoint.id)
+        .outerjoin(counted, counted.c.service_point_id == ServicePoint.id)
         .where(Unit.path.startswith(unit.path))
         .group_by(ServicePoint.instrument_code)
-        .order_by(sa.func.count(Response.id).desc(), ServicePoint.instrument_code)
+        .order_by(total.desc(), ServicePoint.instrument_code)
     ).all()
     return [code for code, _ in rows]
 
@@ -50,7 +55,7 @@ def unit_results(unit, instrument_code, period, by=None, trend_period=None, tren
                  lang=None):
     """Indices of ``unit``'s subtree in ``period``, named in ``lang`` (default: the reader's)."""
     data = load_scope(unit, instrument_code, period.start, period.end, lang)
-    n = len(data.weights)
+    n = data.n
     overall = analyze_scope(data).domains[0] if n else None
     breakdown, ranks = (), {}
     if by and n:

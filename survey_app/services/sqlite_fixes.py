@@ -22,6 +22,8 @@ def _on_connect(dbapi_connection, _record):
 
 
 WRITE_OPTION = "hailong_write"
+#: A bulk load (``hailong demo`` of a million responses): no fsync while it writes.
+BULK_OPTION = "hailong_bulk"
 
 
 @event.listens_for(Engine, "begin")
@@ -30,8 +32,12 @@ def _on_begin(connection):
         # A transaction that reads and then writes must take the write lock up front:
         # in WAL mode, upgrading a stale read snapshot fails at once ("database is
         # locked") instead of waiting for busy_timeout.
-        write = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(BULK_OPTION):
+            # only possible outside a transaction; the setting stays with this pooled
+            # connection, which the one-shot command that asked for it closes soon after
+            connection.exec_driver_sql("PRAGMA synchronous = OFF")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
 def begin_write(session):
@@ -40,3 +46,10 @@ def begin_write(session):
     Call before the first query of a request that will write.
     """
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def begin_bulk(session):
+    """Start ``session``'s transaction as a bulk writer (SQLite: synchronous OFF, then
+    BEGIN IMMEDIATE; others: as usual). Does nothing once a transaction has begun."""
+    if session().get_transaction() is None:
+        session.connection(execution_options={WRITE_OPTION: True, BULK_OPTION: True})

@@ -3,7 +3,8 @@
 The write is one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite):
 the database itself refuses a second response with the same client UUID, so a double
 tap, a retry or a race between two workers stores one response, without a read
-beforehand. Answers follow in one multi-row insert. The caller commits.
+beforehand. The closed answers are packed into the response row itself
+(``services.packing``); only a comment needs a second insert. The caller commits.
 
 An invitation answer keeps no link to its invitation (the form promises it is anonymous,
 and the invitation holds a keyed hash of the dossier code): the response only says
@@ -19,12 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from instruments.answers import clean_answers
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Invitation, Response
+from survey_app.models import Channel, Comment, Invitation, Response
 from survey_app.models.base import utcnow
-from survey_app.services import bulk_copy, quarantine
+from survey_app.services import bulk_copy, org, packing, quarantine
 
 RESPONSE = Response.__table__
-ANSWER = Answer.__table__
 COMMENT = Comment.__table__
 INSERT_FOR_DIALECT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: Rows per statement of the bulk inserts (imports): few round trips, bounded memory.
@@ -57,14 +57,22 @@ def parse_uuid(value):
         return None
 
 
-def find_by_uuid(client_uuid):
-    return db.session.scalar(sa.select(Response.id).where(Response.client_uuid == client_uuid))
+def find_by_uuid(client_uuid, province_id=None):
+    """The id of the response with ``client_uuid`` in ``province_id`` (any province when
+    None: a form's UUID is random, so it names one response anywhere)."""
+    query = sa.select(Response.id).where(Response.client_uuid == client_uuid)
+    if province_id is not None:
+        query = query.where(Response.province_id == province_id)
+    return db.session.scalars(query.limit(1)).first()
 
 
 def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, invitation=None,
                  submitted_at=None):
-    """The column values of a response (``point``: anything with id, unit_id, sector)."""
+    """The column values of a response (``point``: anything with id, unit_id, sector),
+    its closed answers packed in ``answer_codes``; ``province_id`` is the province of the
+    point's unit (the distribution column, ``models.distribution``)."""
     return {
+        "province_id": org.province_of_unit(point.unit_id),
         "client_uuid": client_uuid,
         "instrument_version_id": version_id,
         "service_point_id": point.id,
@@ -79,6 +87,7 @@ def response_row(point, version_id, cleaned, *, client_uuid, channel, locale, in
         "submitted_at": submitted_at or utcnow(),
         "stratum": str(point.sector),
         "weight": 1.0,
+        "answer_codes": packing.pack(packing.slots_of_version(version_id), cleaned.values),
     }
 
 
@@ -91,13 +100,11 @@ def insert_once(row):
     return db.session.execute(statement).scalar()
 
 
-def write_answers(response_id, cleaned):
-    if cleaned.values:
-        db.session.execute(sa.insert(ANSWER), [
-            {"response_id": response_id, "item_code": code, "value": value}
-            for code, value in cleaned.values.items()])
+def write_answers(response_id, cleaned, province_id):
+    """The comment of a stored response (its closed answers are in its row already)."""
     if cleaned.comment:
-        db.session.execute(sa.insert(COMMENT), [{"response_id": response_id,
+        db.session.execute(sa.insert(COMMENT), [{"province_id": province_id,
+                                                 "response_id": response_id,
                                                  "text": cleaned.comment, "status": "new"}])
 
 
@@ -146,12 +153,12 @@ def submit_response(point, version_id, instrument, raw, *, client_uuid, channel=
     reasons = quarantine.screen(row, cleaned, signals) if signals is not None else []
     new_id = insert_once(row)
     if new_id is None:  # this client UUID was stored before: a double tap or a retry
-        return Submitted(find_by_uuid(client_uuid), duplicate=True)
+        return Submitted(find_by_uuid(client_uuid, row["province_id"]), duplicate=True)
     if reasons:
         quarantine.hold_earlier(row, reasons)
     if invitation is not None and not use_invitation(invitation):
         raise InvitationUsed()
-    write_answers(new_id, cleaned)
+    write_answers(new_id, cleaned, row["province_id"])
     return Submitted(new_id, duplicate=False)
 
 
@@ -178,19 +185,14 @@ def insert_new_responses(rows):
     return found
 
 
-def write_answers_many(pairs):
-    """Answers and comments of many responses: ``pairs`` of (response id, CleanAnswers)."""
-    answers, comments = [], []
-    for response_id, cleaned in pairs:
-        answers.extend({"response_id": response_id, "item_code": code, "value": value}
-                       for code, value in cleaned.values.items())
-        if cleaned.comment:
-            comments.append({"response_id": response_id, "text": cleaned.comment,
-                             "status": "new"})
-    copy = db.session.get_bind().dialect.name == "postgresql"
-    for table, values in ((ANSWER, answers), (COMMENT, comments)):
-        if copy:
-            bulk_copy.insert_rows(table, values)
-            continue
-        for start in range(0, len(values), BULK_ROWS * 10):
-            db.session.execute(sa.insert(table), values[start:start + BULK_ROWS * 10])
+def write_answers_many(province_id, pairs):
+    """Comments of many responses of one province: ``pairs`` of (response id,
+    CleanAnswers); the closed answers are in the response rows already."""
+    comments = [{"province_id": province_id, "response_id": response_id,
+                 "text": cleaned.comment, "status": "new"}
+                for response_id, cleaned in pairs if cleaned.comment]
+    if db.session.get_bind().dialect.name == "postgresql":
+        bulk_copy.insert_rows(COMMENT, comments)
+        return
+    for start in range(0, len(comments), BULK_ROWS * 10):
+        db.session.execute(sa.insert(COMMENT), comments[start:start + BULK_ROWS * 10])

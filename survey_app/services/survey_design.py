@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from analysis.design import Design
 from analysis.options import LonelyPSU
 from survey_app.extensions import db
-from survey_app.models import Answer, DossierCount, Response
+from survey_app.models import CellTally, DossierCount, InstrumentVersion, PsuTally
 
 #: Vietnam's offset from UTC (no daylight saving since 1975). Stored times are UTC.
 LOCAL_OFFSET = timedelta(hours=7)
@@ -76,22 +76,6 @@ class Weighting:
                 "cells": self.cells, "unweighted_cells": self.unweighted_cells}
 
 
-def psu_days(point_ids, version_ids, session=None):
-    """{(point id, 'YYYY-MM-DD'): responses} over all time: every PSU of the design."""
-    if not point_ids:
-        return {}
-    session = session or db.session
-    day = local_day_sql(Response.submitted_at)
-    answered = sa.exists().where(Answer.response_id == Response.id)
-    rows = session.execute(
-        sa.select(Response.service_point_id, day, sa.func.count())
-        .where(Response.service_point_id.in_(point_ids),
-               Response.instrument_version_id.in_(version_ids), answered,
-               Response.quarantined.is_(False))
-        .group_by(Response.service_point_id, day))
-    return {(point, str(d)[:10]): int(n) for point, d, n in rows}
-
-
 def dossier_totals(point_ids, session=None):
     """{(point id, first day of month): dossiers}. A point's month is its row without a
     procedure when there is one, else the sum of its procedures' rows."""
@@ -130,16 +114,61 @@ class Cells:
         return known / n if known and n else 1.0
 
 
-def cells_for(point_ids, version_ids, session=None):
-    """One grouped query for the PSUs and cell sizes, one for the dossier counts."""
+def tally_facts(point_ids, instrument_ids, session=None):
+    """The design facts from the tallies: PSUs of each point over all time, responses of
+    each cell, and the dossier counts (three grouped queries on small tables)."""
+    session = session or db.session
     point_ids = sorted(set(int(p) for p in point_ids))
-    days = psu_days(point_ids, version_ids, session)
-    psu_count, responses = {}, {}
-    for (point, day), n in days.items():
-        psu_count[point] = psu_count.get(point, 0) + 1
-        month = date(int(day[:4]), int(day[5:7]), 1)
-        responses[(point, month)] = responses.get((point, month), 0) + n
+    if isinstance(instrument_ids, int):
+        instrument_ids = [instrument_ids]
+    if not point_ids:
+        return Cells({}, {}, {})
+    from survey_app.services.org import provinces_of_points  # noqa: PLC0415 - import cycle
+
+    provinces = provinces_of_points(point_ids, session)
+    psu_count = dict(session.execute(
+        sa.select(PsuTally.service_point_id, sa.func.count(sa.distinct(PsuTally.day)))
+        .where(PsuTally.province_id.in_(provinces), PsuTally.service_point_id.in_(point_ids),
+               PsuTally.instrument_id.in_(instrument_ids))
+        .group_by(PsuTally.service_point_id)).all())
+    responses = {(point, month if isinstance(month, date) else date.fromisoformat(month)): int(n)
+                 for point, month, n in session.execute(
+                     sa.select(CellTally.service_point_id, CellTally.month,
+                               sa.func.sum(CellTally.responses))
+                     .where(CellTally.province_id.in_(provinces),
+                            CellTally.service_point_id.in_(point_ids),
+                            CellTally.instrument_id.in_(instrument_ids))
+                     .group_by(CellTally.service_point_id, CellTally.month))}
     return Cells(psu_count, responses, dossier_totals(point_ids, session))
+
+
+def cells_for(point_ids, version_ids, session=None):
+    """The design facts of the points for the instruments of ``version_ids``. Without a
+    ``session`` of the caller's, the tallies are brought up to date first; a caller with
+    its own session or connection (an export stream) refreshes before opening it."""
+    from survey_app.services import tally  # noqa: PLC0415 - tally uses this module
+
+    if session is None:
+        tally.refresh()
+    instrument_ids = (session or db.session).scalars(
+        sa.select(InstrumentVersion.instrument_id).where(InstrumentVersion.id.in_(version_ids))
+        .distinct()).all()
+    return tally_facts(point_ids, list(instrument_ids), session)
+
+
+def weighting_of(cell_months, facts):
+    """``Weighting`` of the cells ``cell_months`` [(point id, month date)]."""
+    dossiers, unweighted, points, unweighted_points = 0, 0, set(), set()
+    for point, month in cell_months:
+        points.add(point)
+        known = facts.dossiers.get((point, month))
+        if known:
+            dossiers += known
+        else:
+            unweighted += 1
+            unweighted_points.add(point)
+    return Weighting(int(dossiers), len(points), len(unweighted_points), len(cell_months),
+                     unweighted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,21 +205,13 @@ def build(point_ids, submitted, facts, lonely=LonelyPSU.ADJUST):
     month_codes, cell_month = np.unique(months, return_inverse=True)
     cells = (stratum.astype(np.int64) * max(len(month_codes), 1) + cell_month.reshape(-1))
     unique_cells, cells = np.unique(cells, return_inverse=True)
-    weight_of_cell, dossiers, unweighted, unweighted_points = [], 0, 0, set()
+    cell_months = []
     for code in unique_cells:
         point = int(points[code // max(len(month_codes), 1)])
         month = month_codes[code % max(len(month_codes), 1)].astype(object)
-        month = date(month.year, month.month, 1)
-        weight_of_cell.append(facts.weight(point, month))
-        known = facts.dossiers.get((point, month))
-        if known:
-            dossiers += known
-        else:
-            unweighted += 1
-            unweighted_points.add(point)
+        cell_months.append((point, date(month.year, month.month, 1)))
+    weight_of_cell = [facts.weight(point, month) for point, month in cell_months]
     weights = np.asarray(weight_of_cell, dtype=float)[cells] if n else np.ones(0)
     design = Design(weights, stratum.astype(np.int64), psu, psu_stratum, psu_count,
                     LonelyPSU(lonely))
-    weighting = Weighting(int(dossiers), len(points), len(unweighted_points),
-                          len(unique_cells), unweighted)
-    return DesignArrays(design, cells.astype(np.int64), weights, weighting)
+    return DesignArrays(design, cells.astype(np.int64), weights, weighting_of(cell_months, facts))

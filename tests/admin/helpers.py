@@ -6,8 +6,9 @@ from datetime import timedelta
 import numpy as np
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Comment, Response
+from survey_app.models import Channel, Comment, Response
 from survey_app.services import instrument_store
+from tests.responses import answered
 
 ITEMS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
@@ -24,9 +25,8 @@ def add_responses(point, n, start, days, seed, level=0.8, comment_every=10):
                             verified=channel == Channel.INVITATION, locale="vi",
                             submitted_at=start + timedelta(days=float(rng.uniform(0, days))),
                             stratum=str(point.sector), weight=1.0)
-        for item in ITEMS:
-            response.answers.append(Answer(item_code=item, value=int(
-                5 if rng.random() < level else rng.integers(1, 4))))
+        answered(response, {item: int(5 if rng.random() < level else rng.integers(1, 4))
+                            for item in ITEMS})
         if i % comment_every == 0:
             response.comment = Comment(text=f"Góp ý {i}")
         db.session.add(response)

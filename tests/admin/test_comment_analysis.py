@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     AuditLog,
     Channel,
     Comment,
@@ -20,6 +19,7 @@ from survey_app.models import (
 )
 from survey_app.services import comment_analysis, instrument_store
 from tests.conftest import csrf_from
+from tests.responses import answered
 
 ROWS = list(csv.DictReader((Path(__file__).parent.parent / "data" / "comments_vi.csv")
                            .read_text(encoding="utf-8").splitlines()))
@@ -38,7 +38,7 @@ def commented(ctx, monkeypatch, make_service_point):
                             service_point_id=point.id, unit_id=point.unit_id,
                             channel=Channel.QR, locale="vi",
                             submitted_at=datetime(2026, 3, 1) + timedelta(hours=9 * i))
-        response.answers = [Answer(item_code=c, value=1 if c in low else 5) for c in RATINGS]
+        answered(response, {c: 1 if c in low else 5 for c in RATINGS})
         response.comment = Comment(text=row["text"])
         db.session.add(response)
     db.session.commit()

@@ -5,10 +5,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Response, Role
+from survey_app.models import Channel, Response, Role
 from survey_app.services import instrument_store
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import parse_period
+from tests.responses import answered
 
 RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
@@ -29,7 +30,7 @@ def profiled(ctx, monkeypatch, make_service_point, make_unit):
                             respondent_type="citizen",
                             submitted_at=datetime(2026, 3, 1) + timedelta(hours=5 * i),
                             stratum="land", weight=1.0)
-        response.answers = [Answer(item_code=c, value=value) for c in RATINGS]
+        answered(response, {c: value for c in RATINGS})
         db.session.add(response)
     db.session.commit()
     return commune

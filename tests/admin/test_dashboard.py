@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Channel, Invitation, Response, Role
+from survey_app.models import Channel, Invitation, Response, Role
 from survey_app.services import instrument_store
+from tests.responses import answered
 
 RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
@@ -31,7 +32,7 @@ def district(ctx, monkeypatch, make_unit, make_service_point):
                          service_point_id=point.id, unit_id=point.unit_id, locale="vi",
                          channel=Channel.QR, submitted_at=start + timedelta(hours=hours * i),
                          stratum=str(point.sector), weight=1.0)
-            r.answers = [Answer(item_code=c, value=value) for c in RATINGS]
+            answered(r, {c: value for c in RATINGS})
             db.session.add(r)
 
     add(points["A"], datetime(2026, 3, 1), [5] * 40)

@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     AuditLog,
     Channel,
     Comment,
@@ -19,6 +18,7 @@ from survey_app.models import (
     Role,
 )
 from survey_app.services import instrument_store
+from tests.responses import answered as store_answers
 
 RATINGS = ("access", "procedures", "staff", "results", "feedback", "overall")
 
@@ -40,8 +40,7 @@ def answered(ctx, monkeypatch, make_service_point, make_unit):
                             service_point_id=point.id, unit_id=commune.id, locale="vi",
                             channel=Channel.KIOSK if i % 10 == 0 else Channel.QR,
                             submitted_at=when, stratum=str(point.sector), weight=1.0)
-        response.answers = [Answer(item_code=c, value=(1 if c == "staff" and i % 3 == 0 else 4))
-                            for c in RATINGS]
+        store_answers(response, {c: (1 if c == "staff" and i % 3 == 0 else 4) for c in RATINGS})
         if i == 3:
             response.comment = Comment(text="Cán bộ khó chịu, gọi 0912345678 không nghe")
         if i == 6:

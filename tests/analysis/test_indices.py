@@ -182,3 +182,20 @@ def test_weighting_helpers():
     assert_allclose(np.bincount(area, raked), [40, 60])
     trimmed = trim(np.array([1, 1, 1, 1, 10.0]), cap=2)
     assert trimmed.max() <= 2 * trimmed.mean() + 1e-9 and trimmed.sum() == pytest.approx(14)
+
+
+@pytest.mark.parametrize(("method", "theirs"), [("holm", "holm"), ("bh", "fdr_bh")])
+def test_adjusted_p_values_are_statsmodels(method, theirs):
+    from statsmodels.stats.multitest import multipletests
+
+    from analysis.compare import adjust
+    from analysis.results import Comparison
+
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, size)
+        p[: size // 3] /= 50
+        found = adjust([Comparison("x", ("a",), ("b",), 1.0, 1.0, 0.0, 2.0, float(v))
+                        for v in p], method)
+        expected = multipletests(p, method=theirs)[1]
+        np.testing.assert_allclose([c.p_adjusted for c in found], expected, rtol=1e-12)

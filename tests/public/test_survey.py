@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Channel, Comment, Response
-from survey_app.services import org
+from survey_app.services import org, packing
 from tests.public.helpers import ANSWERS, counts, form_post
 
 
@@ -38,7 +38,7 @@ def test_a_valid_submission_is_stored_once_with_its_answers(client, make_service
     assert str(stored.client_uuid) == data["client_uuid"]
     assert stored.channel == Channel.QR and stored.verified is False
     assert stored.unit_id == point.unit_id and stored.stratum == "certification"
-    values = {a.item_code: a.value for a in stored.answers}
+    values = packing.values_of(stored)
     assert values["access"] == 5 and values["feedback"] is None and values["trips"] == 1
     assert "comment" not in values
     assert db.session.scalar(sa.select(Comment.text)) == "Cán bộ nhiệt tình"

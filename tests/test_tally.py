@@ -1,0 +1,154 @@
+"""Tallies (services/tally.py): the same figures as the responses, kept current."""
+import uuid
+from datetime import datetime
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from survey_app.cli import main
+from survey_app.extensions import db
+from survey_app.models import PsuTally, Response, TallyDirty, TallyState
+from survey_app.services import tally, tally_scope
+from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
+from survey_app.services.periods import last_twelve_months
+from survey_app.services.results import instruments_in_scope
+
+FIGURES = ("estimate", "se", "ci_low", "ci_high", "mean_score", "mean_score_se", "n_eff", "deff")
+
+
+@pytest.fixture
+def demo(demo_city):
+    return demo_city(600, 4)
+
+
+def same(first, second):
+    assert [d.key for d in first.domains] == [d.key for d in second.domains]
+    for a, b in zip(first.domains, second.domains, strict=True):
+        assert a.n == b.n
+        for x, y in zip(a.estimates, b.estimates, strict=True):
+            assert (x.code, x.n_valid, x.df) == (y.code, y.n_valid, y.df)
+            for name in FIGURES:
+                u, v = getattr(x, name), getattr(y, name)
+                assert (u is None) == (v is None), name
+                if u is not None:
+                    assert v == pytest.approx(u, rel=1e-10, abs=1e-10), (name, x.code, a.key)
+
+
+def test_tallies_give_the_figures_of_the_responses(demo):
+    period = last_twelve_months()
+    checked = 0
+    for code in ("TPD", "P-ANHOA", "SO-XD", "X-LONGTHANH"):
+        unit = demo[code]
+        for instrument in instruments_in_scope(unit):
+            for start, end in ((period.start, period.end), (None, None)):
+                fast = load_scope(unit, instrument, start, end)
+                rows = load_scope(unit, instrument, start, end, rows=True)
+                if not rows.n:
+                    continue
+                assert isinstance(fast, tally_scope.TallyData) and fast.n == rows.n
+                assert fast.weighting == rows.weighting
+                for by in ((), ("unit",), ("service_point",), ("sector",), ("month",),
+                           ("quarter",)):
+                    same(analyze_scope(rows, by), analyze_scope(fast, by))
+                    checked += 1
+                # periods of whole months: labels from the local time, per PSU or per row
+                label = {True: "first half", False: "second half"}
+                same(analyze_labels(rows, [label[t.astype(object).month <= 6]
+                                           for t in rows.local_time]),
+                     analyze_labels(fast, [label[t.astype(object).month <= 6]
+                                           for t in fast.local_time]))
+    assert checked > 40
+
+
+@pytest.mark.parametrize("by", [("channel",), ("verified",), ("procedure",), ("sex",),
+                                ("respondent_type",), ("age_band",), ("unit", "channel"),
+                                ("month", "verified"), ("channel", "sector")])
+def test_attributes_within_a_day_from_the_split_tallies(demo, by):
+    period = last_twelve_months()
+    for code in ("TPD", "P-ANHOA"):
+        fast = load_scope(demo[code], "sipas-counter", period.start, period.end)
+        rows = load_scope(demo[code], "sipas-counter", period.start, period.end, rows=True)
+        same(analyze_scope(rows, by), analyze_scope(fast, by))
+
+
+def test_two_attributes_within_a_day_are_computed_from_the_responses(demo):
+    fast = load_scope(demo["TPD"], "sipas-counter")
+    rows = load_scope(demo["TPD"], "sipas-counter", rows=True)
+    same(analyze_scope(rows, ("channel", "sex")), analyze_scope(fast, ("channel", "sex")))
+
+
+def counted(unit):
+    return load_scope(unit, "sipas-counter").n
+
+
+def test_every_change_of_a_response_shows_at_once(demo):
+    ward = demo["P-ANHOA"]
+    before = counted(ward)
+    first = db.session.scalars(sa.select(Response).where(Response.unit_id == ward.id)
+                               .order_by(Response.id)).first()
+    clone = Response(client_uuid=uuid.uuid4(), instrument_version_id=first.instrument_version_id,
+                     service_point_id=first.service_point_id, unit_id=first.unit_id,
+                     channel=first.channel, submitted_at=datetime(2026, 11, 19, 3),
+                     answer_codes=first.answer_codes)
+    db.session.add(clone)
+    db.session.commit()
+    assert counted(ward) == before + 1
+    clone.quarantined = True
+    db.session.commit()
+    assert counted(ward) == before
+    clone.quarantined = False
+    db.session.commit()
+    assert counted(ward) == before + 1
+    db.session.execute(sa.delete(Response).where(Response.id == clone.id))
+    db.session.commit()
+    assert counted(ward) == before
+    # an uncommitted change is counted inside its own transaction (and only there)
+    db.session.execute(sa.update(Response).where(Response.id == first.id)
+                       .values(quarantined=True))
+    assert counted(ward) == before - 1
+    db.session.rollback()
+    assert counted(ward) == before
+
+
+def test_a_backlog_is_left_to_the_command_and_pages_keep_their_figures(demo, ctx, runner,
+                                                                        monkeypatch):
+    ward = demo["P-ANHOA"]
+    before = counted(ward)
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
+    db.session.execute(sa.insert(TallyDirty), [
+        {"province_id": demo["TPD"].id, "instrument_version_id": 1, "service_point_id": 1,
+         "day": datetime(2025, 1, d).date()}
+        for d in range(1, 29)])
+    db.session.commit()
+    # 28 changed days (and the responses of their cells) are more than 10 to read again
+    assert tally.refresh(limit=10, force=True) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty)) == 28
+    monkeypatch.setitem(ctx.config, "TALLY_PUBLIC_SYNC_LIMIT", 10)
+    with ctx.test_request_context("/p/P-ANHOA"):             # an anonymous page
+        assert counted(ward) == before                       # the tallies as they were
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty)) == 28
+    result = runner.invoke(main, ["tally", "refresh"])
+    assert result.exit_code == 0 and "28 changed day(s)" in result.output
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
+
+
+def test_a_new_layout_rebuilds_the_tallies(demo):
+    ward = demo["P-ANHOA"]
+    before = analyze_scope(load_scope(ward, "sipas-counter")).domains[0]
+    db.session.execute(sa.update(TallyState).values(layout="old"))
+    db.session.execute(sa.delete(PsuTally))
+    db.session.commit()
+    # the next read rebuilds them all (a new version changed the items or the tree)
+    after = analyze_scope(load_scope(ward, "sipas-counter")).domains[0]
+    assert after.n == before.n and after.estimates[0].se == pytest.approx(before.estimates[0].se)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PsuTally)) > 0
+
+
+def test_tallies_are_small(demo):
+    responses = db.session.scalar(sa.select(sa.func.count()).select_from(Response))
+    psus = db.session.scalar(sa.select(sa.func.count()).select_from(PsuTally))
+    assert 0 < psus < responses
+    sums = db.session.scalars(sa.select(PsuTally.sums)).all()
+    assert all(len(s) % 4 == 0 for s in sums)
+    assert np.frombuffer(b"".join(sums), dtype=np.int32).min() >= 0
