@@ -33,7 +33,8 @@ Angrist, J. & Pischke, J.-S. (2009). Mostly Harmless Econometrics, §3.4 (linear
 probability model), §8.2 (clustered standard errors).
 Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 Journal of Human Resources 50(2), 317-372 (few clusters, CR1, t(G - 1)).
-statsmodels ``WLS`` with ``cov_type="cluster"``.
+statsmodels ``WLS`` with ``cov_type="cluster"`` (what ``drivers_from_grams`` reproduces from
+sums per cluster; ``tests/analysis/test_drivers.py`` compares the two).
 """
 import warnings
 from dataclasses import dataclass
@@ -114,6 +115,62 @@ def factor_satisfaction(answers, contrasts, outcome):
     return [(c, n) for c, n, _ in factors], np.column_stack(columns), satisfied[:, outcome_col]
 
 
+@dataclass(frozen=True)
+class ClusterGrams:
+    """The sufficient statistics of the drivers' regression, one entry per cluster (PSU).
+
+    ``grams`` (G, K+2, K+2): Σ w z zᵀ over the cluster's complete answers, with
+    z = [1, x_1 … x_K, y] (``factor_satisfaction``); ``counts`` (G,): its complete answers;
+    ``stratum`` (G,): its fixed-effect group (service point), constant within a cluster.
+    The tallies keep them per service point and day (``services.tally``), so the drivers
+    of any scope come without reading a response.
+    """
+
+    grams: np.ndarray
+    counts: np.ndarray
+    stratum: np.ndarray
+
+
+def driver_z(answers, contrasts, outcome="overall"):
+    """(factors [(code, name)], z (n, K+2) = [1, x, y] of complete answers, complete (n,))."""
+    factors, x, y = factor_satisfaction(answers, contrasts, outcome)
+    complete = ~np.isnan(x).any(axis=1) & ~np.isnan(y)
+    z = np.column_stack([np.ones(int(complete.sum())), x[complete], y[complete]])
+    return factors, z, complete
+
+
+def grams_by_group(z, group, groups, weights=None):
+    """(groups, m, m) Σ w z zᵀ per group (``group`` (n,) in 0..groups-1)."""
+    m = z.shape[1]
+    w = np.ones(len(z)) if weights is None else np.asarray(weights, dtype=float)
+    out = np.empty((groups, m, m))
+    for a in range(m):
+        for b in range(a, m):
+            out[:, a, b] = out[:, b, a] = np.bincount(group, weights=w * z[:, a] * z[:, b],
+                                                      minlength=groups)
+    return out
+
+
+def cluster_grams(answers, contrasts, weights, clusters, strata=None, outcome="overall"):
+    """(factors, ``ClusterGrams``) of response rows: one cluster per distinct
+    (cluster, stratum) of the complete answers."""
+    if outcome not in contrasts.items:
+        raise NotEstimable("no_outcome", f"the instrument has no '{outcome}' item to explain",
+                           outcome=outcome)
+    factors, z, complete = driver_z(answers, contrasts, outcome)
+    n = len(complete)
+    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
+    _, stratum_of = np.unique(strata[complete].astype(str), return_inverse=True)
+    _, cluster_of = np.unique(np.asarray(clusters)[complete].astype(str), return_inverse=True)
+    stratum_of, cluster_of = stratum_of.reshape(-1), cluster_of.reshape(-1)
+    pairs, group = np.unique(np.column_stack([cluster_of, stratum_of]), axis=0,
+                             return_inverse=True)
+    group = group.reshape(-1)
+    weights = np.asarray(weights, dtype=float)[complete]
+    return factors, ClusterGrams(grams_by_group(z, group, len(pairs), weights),
+                                 np.bincount(group, minlength=len(pairs)), pairs[:, 1])
+
+
 def key_drivers(answers, contrasts, weights, clusters, strata=None, outcome="overall",
                 performance=None, level=0.95):
     """Importance of each factor for overall satisfaction.
@@ -137,50 +194,77 @@ def key_drivers(answers, contrasts, weights, clusters, strata=None, outcome="ove
         Without an ``outcome`` item, with too few complete answers or clusters, or when a
         factor (or the outcome) has the same kind of answer from everyone.
     """
-    import statsmodels.api as sm
+    factors, grams = cluster_grams(answers, contrasts, weights, clusters, strata, outcome)
+    return drivers_from_grams(factors, grams, outcome, performance, level)
 
-    if outcome not in contrasts.items:
-        raise NotEstimable("no_outcome", f"the instrument has no '{outcome}' item to explain",
-                           outcome=outcome)
-    factors, x, y = factor_satisfaction(answers, contrasts, outcome)
-    complete = ~np.isnan(x).any(axis=1) & ~np.isnan(y)
-    strata = np.zeros(len(y), dtype=np.int64) if strata is None else np.asarray(strata)
-    _, stratum_codes = np.unique(strata[complete].astype(str), return_inverse=True)
-    extra_strata = int(stratum_codes.max(initial=0))
+
+def drivers_from_grams(factors, grams, outcome="overall", performance=None, level=0.95):
+    """``key_drivers`` from per-cluster sums (``ClusterGrams``): the same weighted least
+    squares with a fixed effect per stratum and CR1 cluster-robust standard errors as
+    statsmodels' ``WLS(...).fit(cov_type="cluster", cov_kwds={"use_correction": True})``,
+    from sums alone. With z = [1, x, y] and Q the map from z to the regressors of the
+    cluster's stratum: XᵀWX = Σ Q H Qᵀ, XᵀWy = Σ Q H e_y, and the cluster's score
+    Σ w x (y - xβ) = Q H (e_y - Qᵀβ), where H is the cluster's Σ w z zᵀ."""
+    keep = grams.counts > 0
+    grams_kept = grams.grams[keep]
+    k = len(factors)
+    _, stratum = np.unique(grams.stratum[keep], return_inverse=True)
+    stratum = stratum.reshape(-1)
+    strata = int(stratum.max(initial=-1)) + 1
+    extra_strata = max(strata - 1, 0)
     # a fixed effect only takes its stratum's mean out: one answer each (simulations with
     # 6 and 11 counters give the same 5-6 % as one counter at the same size)
-    need = MIN_ANSWERS_PER_COEFFICIENT * (len(factors) + 1) + extra_strata
-    n = int(complete.sum())
+    need = MIN_ANSWERS_PER_COEFFICIENT * (k + 1) + extra_strata
+    n = int(grams.counts[keep].sum())
     if n < need:
         raise NotEstimable("too_few_answers", f"too few complete answers ({n}) to estimate "
-                           f"{len(factors)} drivers: need {need}", n=n, need=need)
-    _, cluster_codes = np.unique(np.asarray(clusters)[complete].astype(str), return_inverse=True)
-    groups = int(cluster_codes.max()) + 1
+                           f"{k} drivers: need {need}", n=n, need=need)
+    groups = int(keep.sum())
     if groups < MIN_CLUSTERS:
         raise NotEstimable("too_few_clusters", f"answers come from {groups} clusters "
                            f"(service point-days): need {MIN_CLUSTERS}",
                            clusters=groups, need=MIN_CLUSTERS)
-    y, x = y[complete], x[complete]
-    fixed = (stratum_codes[:, None] == np.arange(1, extra_strata + 1)).astype(float)
-    if np.ptp(y) == 0:
+    total = grams_kept.sum(axis=0)
+    weight_sum, y_sum = total[0, 0], total[0, k + 1]
+    if y_sum <= 1e-12 * weight_sum or y_sum >= weight_sum * (1 - 1e-12):
         raise NotEstimable("no_variation", "every respondent gave the same overall answer",
                            code=outcome, name=outcome)
-    exog = np.column_stack([np.ones(n), x, fixed])
+    # regressors: intercept, the K factors, one fixed effect per stratum after the first
+    p = k + 1 + extra_strata
+    by_stratum = np.stack([np.bincount(stratum, weights=grams_kept[:, 0, c], minlength=strata)
+                           for c in range(k + 2)], axis=1)   # (S, K+2): Σ w z per stratum
+    xtx = np.zeros((p, p))
+    xtx[:k + 1, :k + 1] = total[:k + 1, :k + 1]
+    fe = np.arange(k + 1, p)
+    xtx[fe, :k + 1] = by_stratum[1:, :k + 1]
+    xtx[:k + 1, fe] = by_stratum[1:, :k + 1].T
+    xtx[fe, fe] = by_stratum[1:, 0]
+    xty = np.concatenate([total[:k + 1, k + 1], by_stratum[1:, k + 1]])
     for j, (code, name) in enumerate(factors, start=1):
-        others = np.delete(exog, j, axis=1)
-        if np.linalg.matrix_rank(exog) == np.linalg.matrix_rank(others):
+        others = np.delete(np.delete(xtx, j, axis=0), j, axis=1)
+        if np.linalg.matrix_rank(xtx) == np.linalg.matrix_rank(others):
             raise NotEstimable("no_variation", f"factor '{code}' does not vary within the "
                                "service points: its effect cannot be told apart",
                                code=code, name=name)
-    fit = sm.WLS(y * 100, exog, weights=np.asarray(weights, dtype=float)[complete]).fit(
-        cov_type="cluster", cov_kwds={"groups": cluster_codes, "use_correction": True,
-                                      "df_correction": True}, use_t=True)
+    bread = np.linalg.inv(xtx)
+    beta = bread @ xty
+    # each cluster's residual direction in z: e_y - Qᵀβ
+    direction = np.zeros((groups, k + 2))
+    direction[:, 0] = -beta[0] - np.concatenate([[0.0], beta[k + 1:]])[stratum]
+    direction[:, 1:k + 1] = -beta[1:k + 1]
+    direction[:, k + 1] = 1.0
+    v = np.einsum("gab,gb->ga", grams_kept, direction)          # H (e_y - Qᵀβ)
+    rows = bread[1:k + 1]                                        # the factors' rows
+    fixed = np.vstack([np.zeros((1, k)), rows[:, k + 1:].T])     # (S, K) per stratum
+    scores = v[:, :k + 1] @ rows[:, :k + 1].T + v[:, :1] * fixed[stratum]
+    correction = groups / (groups - 1) * (n - 1) / (n - p)
+    cov = correction * scores.T @ scores
     df = groups - 1
     t = stats.t.ppf(1 - (1 - level) / 2, df)
     drivers = []
-    for j, (code, name) in enumerate(factors, start=1):
-        beta, se = float(fit.params[j]), float(fit.bse[j])
-        drivers.append(Driver(code, name, beta, se, beta - t * se, beta + t * se,
+    for j, (code, name) in enumerate(factors):
+        beta_j, se = 100 * float(beta[j + 1]), 100 * float(np.sqrt(cov[j, j]))
+        drivers.append(Driver(code, name, beta_j, se, beta_j - t * se, beta_j + t * se,
                               (performance or {}).get(code)))
     return KeyDrivers(tuple(sorted(drivers, key=lambda d: -d.importance)), n, groups, df)
 

@@ -72,6 +72,28 @@ def test_attributes_within_a_day_from_the_split_tallies(demo, by):
         same(analyze_scope(rows, by), analyze_scope(fast, by))
 
 
+def test_key_drivers_from_the_tallies_equal_those_of_the_responses(demo):
+    from survey_app.services.insights import unit_drivers
+
+    period = last_twelve_months()
+    found = 0
+    for code in ("TPD", "P-ANHOA", "SO-XD"):
+        fast = load_scope(demo[code], "sipas-counter", period.start, period.end)
+        rows = load_scope(demo[code], "sipas-counter", period.start, period.end, rows=True)
+        assert isinstance(fast, tally_scope.TallyData)
+        (a, problem_a), (b, problem_b) = unit_drivers(rows, {}), unit_drivers(fast, {})
+        assert problem_a == problem_b
+        if a is None:
+            continue
+        found += 1
+        assert (a.n, a.clusters, a.df) == (b.n, b.clusters, b.df)
+        for x, y in zip(a.drivers, b.drivers, strict=True):
+            assert (x.code, x.name) == (y.code, y.name)
+            for name in ("importance", "se", "ci_low", "ci_high"):
+                assert getattr(y, name) == pytest.approx(getattr(x, name), rel=1e-9, abs=1e-9)
+    assert found >= 1  # the province (the smaller units are refused alike, checked above)
+
+
 def test_two_attributes_within_a_day_are_computed_from_the_responses(demo):
     fast = load_scope(demo["TPD"], "sipas-counter")
     rows = load_scope(demo["TPD"], "sipas-counter", rows=True)

@@ -190,8 +190,7 @@ def unit_drivers_json(code):
     instrument = chosen_instrument(unit)
     target = number_arg("target", None, 0, 100, float)
     period = last_twelve_months(clock.today())
-    # the drivers' regression needs each response's answers
-    data = load_scope(unit, instrument, period.start, period.end, rows=True)
+    data = load_scope(unit, instrument, period.start, period.end)
     if not len(data.weights):
         raise BadParameter("no_data", _("No responses for this unit and questionnaire."))
     analysis = analyze_scope(data)

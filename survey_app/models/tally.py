@@ -35,6 +35,10 @@ class PsuTally(Base):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
     responses: Mapped[int]
     sums: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: The key drivers' Σ z zᵀ over complete answers, z = [1, x_1 … x_K, y] (float64,
+    #: (K+2)², ``analysis.drivers.ClusterGrams``); None when the questionnaire has no
+    #: overall question.
+    drivers: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
 
 
 class CellTally(Base):

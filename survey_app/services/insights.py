@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from analysis.drivers import NotEstimable, key_drivers, what_if
+from analysis.drivers import NotEstimable, drivers_from_grams, key_drivers, what_if
 from survey_app import clock
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months
@@ -14,6 +14,7 @@ from survey_app.services.series import (
     steps_to_year_end,
     unit_series,
 )
+from survey_app.services.tally_scope import TallyData
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,17 @@ def explain_drivers_problem(problem):
 
 
 def unit_drivers(data, factors):
-    """(KeyDrivers, None) or (None, (reason code, explanation)) for loaded responses.
+    """(KeyDrivers, None) or (None, (reason code, explanation)) for a loaded scope (its
+    tallies, or its responses when the tallies could not serve it).
 
     ``factors``: {factor code: its index} shown beside each driver."""
     try:
+        if isinstance(data, TallyData):   # sums per PSU, no response read
+            found = data.drivers()
+            if found is None:
+                raise NotEstimable("no_outcome", "the instrument has no 'overall' item",
+                                   outcome="overall")
+            return drivers_from_grams(*found, performance=factors), None
         return key_drivers(data.answers, data.contrasts, data.weights, psu_days(data),
                            strata=data.attributes["service_point"], performance=factors), None
     except NotEstimable as problem:
@@ -100,7 +108,7 @@ def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=
     result = forecast_points(history, by, horizon)
     future = future_labels(start, by, horizon)
     window = last_twelve_months(today)
-    recent = load_scope(unit, instrument_code, window.start, window.end, rows=True)
+    recent = load_scope(unit, instrument_code, window.start, window.end)
     analysis = analyze_scope(recent) if len(recent.weights) else None
     factors = [(e.code, e.name, e.estimate) for e in analysis.domains[0].estimates
                if e.level == "factor"] if analysis else []

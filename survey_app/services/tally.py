@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from analysis import contrasts_for
+from analysis.drivers import driver_z, grams_by_group
 from analysis.psu_sums import gram, row_sums, structure_of, sums_width
 from survey_app.extensions import db
 from survey_app.models import (
@@ -43,6 +44,11 @@ from survey_app.models import (
 from survey_app.models.base import utcnow
 from survey_app.services import instrument_store, packing
 
+#: What the tallies hold; part of every layout's digest, so a new format rebuilds them
+#: (2: ``psu_tally.drivers``).
+FORMAT = 2
+#: The item the key drivers explain (``analysis.drivers``).
+DRIVERS_OUTCOME = "overall"
 #: pg_advisory_xact_lock key of the refresh: one refresher at a time per database.
 LOCK_KEY = 0x686C7461
 #: Months read at once when a point's tallies are rebuilt (bounded memory).
@@ -67,11 +73,15 @@ class Layout:
         self.structure = structure_of(self.contrasts)
         slots = packing.slots(instrument_id)
         self.positions = [packing.slot_of(slots, item) for item in self.contrasts.items]
-        digest = hashlib.sha256(repr((self.contrasts.items, self.contrasts.codes)).encode())
+        digest = hashlib.sha256(repr((FORMAT, self.contrasts.items,
+                                      self.contrasts.codes)).encode())
         digest.update(np.ascontiguousarray(self.contrasts.matrix, dtype=float).tobytes())
         self.digest = digest.hexdigest()
         self.k, self.m = len(self.contrasts.items), len(self.contrasts.codes)
         self.width = sums_width(self.k, self.m)
+        #: the drivers' regressors and outcome are tallied when there is an overall item
+        self.drivers = DRIVERS_OUTCOME in self.contrasts.items
+        self.factors = sum(level == "factor" for level in self.contrasts.levels)
         self.version_ids = db.session.scalars(
             sa.select(InstrumentVersion.id).where(InstrumentVersion.instrument_id == instrument_id)
         ).all()
@@ -347,14 +357,16 @@ def write(connection, layout, place, rows, months):
         extra = {"dimension": dimension} if dimension else {}
         keys, group = grouped(day_key, tagged)
         sums = row_sums(values, group, len(keys), layout.structure)
+        drivers = driver_grams(layout, values, group, len(keys)) if dimension is None \
+            else [None] * len(keys)
         day_rows = []
-        for (key, label), vector in zip(keys, sums, strict=True):
+        for (key, label), vector, driver in zip(keys, sums, drivers, strict=True):
             day = np.datetime64(key % 100_000, "D").astype(object)
             if date(day.year, day.month, 1) in months:
                 day_rows.append({**base, **extra, "day": day, "unit_id": key // 100_000,
                                  "responses": int(vector[0]),
                                  "sums": vector.astype(np.int32).tobytes(),
-                                 **({"value": label} if dimension else {})})
+                                 **({"value": label} if dimension else {"drivers": driver})})
         keys, group = grouped(month_key, tagged)
         grams = gram(values, group, len(keys))
         counts = np.bincount(group, minlength=len(keys))
@@ -372,6 +384,24 @@ def write(connection, layout, place, rows, months):
             connection.execute(sa.insert(day_table), day_rows)
         if month_rows:
             connection.execute(sa.insert(month_table), month_rows)
+
+
+def driver_grams(layout, values, group, groups):
+    """The key drivers' Σ z zᵀ of each group (float64 bytes), or None per group without an
+    overall item."""
+    if not layout.drivers:
+        return [None] * groups
+    _, z, complete = driver_z(values, layout.contrasts, DRIVERS_OUTCOME)
+    grams = grams_by_group(z, group[complete], groups)
+    return [matrix.tobytes() for matrix in grams]
+
+
+def decode_drivers(blobs, k):
+    """(n, k+2, k+2) float64 of stored driver sums (a missing one counts nothing)."""
+    size = (k + 2) * (k + 2)
+    return np.stack([np.frombuffer(b, dtype=np.float64) if b else np.zeros(size)
+                     for b in blobs]).reshape(-1, k + 2, k + 2) if blobs else \
+        np.zeros((0, k + 2, k + 2))
 
 
 def decode_sums(blobs, width):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from analysis import contrasts_for
 from analysis.design import Design
+from analysis.drivers import ClusterGrams
 from analysis.options import LonelyPSU
 from analysis.psu_sums import PartSums, PsuSums
 from survey_app.extensions import db
@@ -47,6 +48,7 @@ class TallyData:
     weighting: object
     n: int
     rows: object = field(default=None)   # () -> ScopeData (two attributes within a day)
+    drivers: object = field(default=None)  # () -> (factors, ClusterGrams) or None
     parts: object = field(default=None)  # dimension -> Parts (one attribute within a day)
 
     @property
@@ -95,7 +97,8 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
                      int(sums[:, 0].sum()))
     psu_of = dict(zip(psu_keys.tolist(), range(len(rows)), strict=True))
     return replace(data, parts=lambda dimension: load_parts(
-        data, scoped, layout, dimension, psu_of, cell_of))
+        data, scoped, layout, dimension, psu_of, cell_of),
+        drivers=lambda: load_drivers(data, scoped, layout, psu_of))
 
 
 def month_number(value):
@@ -150,8 +153,8 @@ class Scoped:
             query = query.where(table.dimension == dimension)
         return query
 
-    def days(self, table, dimension=None):
-        query = self._select(table, table.day, table.sums, dimension)
+    def days(self, table, dimension=None, blob=None):
+        query = self._select(table, table.day, table.sums if blob is None else blob, dimension)
         if self.start is not None:
             query = query.where(table.day >= self.start.date())
         if self.end is not None:
@@ -200,6 +203,26 @@ def load_parts(data, scoped, layout, dimension, psu_of, cell_of):
     part_sums = PartSums(sums, psu, base.sums[:, 0], base.cell, base.weight, matrices,
                          gram_cell[kept], np.zeros(int(kept.sum()), dtype=np.int64), base.design)
     return Parts(part_sums, attributes, gram_attributes)
+
+
+def load_drivers(data, scoped, layout, psu_of):
+    """(factors [(code, name)], ``analysis.drivers.ClusterGrams``) of ``data``'s PSUs: the
+    PSU's driver sums times its weight; None without an overall question."""
+    if not layout.drivers:
+        return None
+    rows = db.session.execute(scoped.days(PsuTally, blob=PsuTally.drivers)).all()
+    days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
+    keys = np.asarray([r[1] for r in rows], dtype=np.int64) * 100_000 + days.astype(np.int64)
+    psu = np.asarray([psu_of[k] for k in keys.tolist()], dtype=np.int64)
+    k = layout.factors
+    grams = np.zeros((len(data.weights), k + 2, k + 2))
+    grams[psu] = tally.decode_drivers([r[3] for r in rows], k)
+    counts = np.rint(grams[:, 0, 0]).astype(np.int64)
+    factors = [(code, name) for code, name, level in zip(
+        data.contrasts.codes, data.contrasts.names, data.contrasts.levels, strict=True)
+        if level == "factor"]
+    return factors, ClusterGrams(grams * data.weights[:, None, None], counts,
+                                 data.attributes["service_point"])
 
 
 def psu_design(point_id, months, facts):

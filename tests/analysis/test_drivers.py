@@ -152,3 +152,34 @@ def test_what_if_moves_the_total_by_the_factor_weight():
     assert result.ci_low < result.total < result.ci_high
     # fixing one of five factors leaves less uncertainty than the total itself carries
     assert 0 < result.se < domain.get("total").se
+
+
+def test_sums_per_cluster_give_statsmodels_cluster_robust_fit():
+    """``key_drivers`` works from sums per cluster (what the tallies keep): its
+    coefficients and CR1 standard errors equal statsmodels' WLS with a dummy per service
+    point and cluster-robust covariance, fitted here on the rows themselves."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(404)
+    answers, point, psu = clustered_null(rng, points=4, days=120, per_day=1.6, spread=1.0)
+    items = list(COUNTER.items)
+    staff = answers[:, items.index("staff")] >= 4
+    answers[staff & (rng.random(len(staff)) < 0.4), items.index("overall")] = 5
+    answers[rng.random(len(answers)) < 0.05, items.index("access")] = np.nan  # incomplete
+    weights = rng.uniform(0.5, 3.0, 4)[point]  # one weight per counter, as post-strata give
+    result = key_drivers(answers, COUNTER, weights, psu, strata=point)
+
+    satisfied = np.where(np.isnan(answers), np.nan, answers >= 4)
+    x, y = satisfied[:, :5], satisfied[:, 5]   # access … feedback, overall (one item each)
+    complete = ~np.isnan(x).any(axis=1) & ~np.isnan(y)
+    dummies = (point[complete, None] == np.arange(1, 4)).astype(float)
+    exog = np.column_stack([np.ones(complete.sum()), x[complete], dummies])
+    _, groups = np.unique(psu[complete], return_inverse=True)
+    fit = sm.WLS(100 * y[complete], exog, weights=weights[complete]).fit(
+        cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True,
+                                      "df_correction": True}, use_t=True)
+    by_code = {d.code: d for d in result.drivers}
+    for j, code in enumerate(("5", "6", "7", "8", "9"), start=1):
+        assert by_code[code].importance == pytest.approx(fit.params[j], abs=1e-9)
+        assert by_code[code].se == pytest.approx(fit.bse[j], rel=1e-9)
+    assert result.n == complete.sum() and result.clusters == groups.max() + 1

@@ -98,6 +98,9 @@
   }
 
   async function flushQueue() {
+    // the browser knows it has no network: wait for its "online" event instead of trying
+    // (a request tried anyway may still leave through the service worker, half-sent)
+    if (!navigator.onLine) return;
     var queue = load(QUEUE);
     for (var i = 0; i < queue.length; i++) {
       var outcome = await send(queue[i]);
