@@ -143,6 +143,10 @@ def main():
             (f"/p/{args.unit}.json", anonymous, f"/p/{args.unit}.json", {}),
             (f"/api/v1/units/{args.unit}/results", anonymous,
              f"/api/v1/units/{args.unit}/results", {"Authorization": f"Bearer {key}"}),
+            (f"insights {args.trend_unit} (drivers)", opener,
+             f"/admin/units/{ids[args.trend_unit]}/insights", {}),
+            (f"/api/v1/units/{args.unit}/drivers", anonymous,
+             f"/api/v1/units/{args.unit}/drivers", {"Authorization": f"Bearer {key}"}),
         ]
         for label, client, path, headers in pages:
             status, warming, _body = fetch(client, base + path, headers=headers)
