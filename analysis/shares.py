@@ -37,9 +37,13 @@ class ShareEstimate:
     n_eff: float
 
 
-def _ratio(y, x, design):
-    """Estimate, standard error and Kish's effective n of Σ w y / Σ w x."""
+def _ratio(y, x, design, x_squares=None):
+    """Estimate, standard error and Kish's effective n of Σ w y / Σ w x.
+
+    ``x_squares``: Σ x² of each row when a row sums several responses (a PSU's counts);
+    each response's x is 0 or 1, so it is the row's x itself."""
     w = design.weights
+    x_squares = x * x if x_squares is None else x_squares
     denominator = float(np.sum(w * x))
     if denominator <= 0:
         return None, None, 0.0
@@ -49,7 +53,7 @@ def _ratio(y, x, design):
     present = np.unique(design.psu)
     variance = variance_of_totals(design, totals[present], present,
                                   np.zeros(len(present), dtype=np.int64), 1)[0, 0]
-    n_eff = denominator ** 2 / float(np.sum((w * x) ** 2))
+    n_eff = denominator ** 2 / float(np.sum(w * w * x_squares))
     return ratio, float(np.sqrt(variance)), n_eff
 
 
@@ -57,14 +61,21 @@ def share(values, design, yes=1, level=0.95, ci=CIMethod.LOGIT):
     """The share (0-100) of valid answers equal to ``yes``; NaN is no valid answer."""
     values = np.asarray(values, dtype=float)
     valid = ~np.isnan(values)
-    x = valid.astype(float)
     y = (valid & (np.nan_to_num(values, nan=-1) == yes)).astype(float)
-    ratio, se, n_eff = _ratio(y, x, design)
+    return share_of_counts(y, valid.astype(float), design, len(values), level, ci)
+
+
+def share_of_counts(yes, valid, design, n, level=0.95, ci=CIMethod.LOGIT, rows_sum=False):
+    """``share`` from counts per row of ``design``: answers equal to the value asked for
+    and answers with a value. ``rows_sum``: a row sums several responses (a PSU's
+    tallies); ``n`` is the number of responses."""
+    yes, valid = np.asarray(yes, dtype=float), np.asarray(valid, dtype=float)
+    ratio, se, n_eff = _ratio(yes, valid, design, valid if rows_sum else None)
     if ratio is None:
-        return ShareEstimate(None, None, None, None, len(values), 0, 0.0)
+        return ShareEstimate(None, None, None, None, n, 0, 0.0)
     low, high = intervals(np.array([100 * ratio]), np.array([100 * se]), np.array([n_eff]),
                           design.df, level, ci)
-    return ShareEstimate(100 * ratio, 100 * se, float(low[0]), float(high[0]), len(values),
+    return ShareEstimate(100 * ratio, 100 * se, float(low[0]), float(high[0]), n,
                          int(valid.sum()), n_eff)
 
 
@@ -72,9 +83,16 @@ def mean(values, design, level=0.95):
     """The mean of the valid answers with a t interval (``design.df`` degrees of freedom)."""
     values = np.asarray(values, dtype=float)
     valid = ~np.isnan(values)
-    ratio, se, n_eff = _ratio(np.nan_to_num(values), valid.astype(float), design)
+    return mean_of_sums(np.nan_to_num(values), valid.astype(float), design, len(values),
+                        level)
+
+
+def mean_of_sums(total, valid, design, n, level=0.95, rows_sum=False):
+    """``mean`` from Σ value and answers with a value per row of ``design`` (see
+    ``share_of_counts``)."""
+    total, valid = np.asarray(total, dtype=float), np.asarray(valid, dtype=float)
+    ratio, se, n_eff = _ratio(total, valid, design, valid if rows_sum else None)
     if ratio is None:
-        return ShareEstimate(None, None, None, None, len(values), 0, 0.0)
+        return ShareEstimate(None, None, None, None, n, 0, 0.0)
     t = stats.t.ppf(1 - (1 - level) / 2, design.df)
-    return ShareEstimate(ratio, se, ratio - t * se, ratio + t * se, len(values),
-                         int(valid.sum()), n_eff)
+    return ShareEstimate(ratio, se, ratio - t * se, ratio + t * se, n, int(valid.sum()), n_eff)

@@ -174,3 +174,34 @@ def test_tallies_are_small(demo):
     sums = db.session.scalars(sa.select(PsuTally.sums)).all()
     assert all(len(s) % 4 == 0 for s in sums)
     assert np.frombuffer(b"".join(sums), dtype=np.int32).min() >= 0
+
+
+def test_report_facts_from_the_tallies_equal_those_of_the_responses(demo, monkeypatch):
+    """The periodic report's numbers (indices, ranking, informal demands, trips, method)
+    come from the tallies; read from the responses they are the same."""
+    from survey_app.services import instrument_store, report_findings
+
+    period = last_twelve_months()
+    instrument = instrument_store.current_version("sipas-counter")[1]
+    for code in ("TPD", "P-ANHOA"):
+        fast = report_findings.gather(demo[code], instrument, period, "vi")
+        real = report_findings.load_scope
+        monkeypatch.setattr(report_findings, "load_scope",
+                            lambda *args, **kw: real(*args, **kw, rows=True))
+        slow = report_findings.gather(demo[code], instrument, period, "vi")
+        monkeypatch.setattr(report_findings, "load_scope", real)
+        same(slow.analysis, fast.analysis)
+        assert [(r.key, r.rank, r.low, r.high) for r in slow.ranking] == \
+            [(r.key, r.rank, r.low, r.high) for r in fast.ranking]
+        for name in ("extra_request", "one_trip", "mean_trips"):
+            a, b = getattr(slow, name), getattr(fast, name)
+            assert a is not None and (a.n, a.n_valid) == (b.n, b.n_valid), name
+            for figure in ("estimate", "se", "ci_low", "ci_high", "n_eff"):
+                assert getattr(b, figure) == pytest.approx(getattr(a, figure), rel=1e-10), \
+                    (name, figure)
+        m, f = slow.method, fast.method
+        assert (m.n, m.strata, m.clusters, m.weighted, m.channels, m.verified) == \
+            (f.n, f.strata, f.clusters, f.weighted, f.channels, f.verified)
+        for figure in ("weight_min", "weight_max", "kish_n"):
+            assert getattr(f, figure) == pytest.approx(getattr(m, figure), rel=1e-12)
+        assert 0 < fast.extra_request.n_valid <= fast.method.n and fast.mean_trips.estimate >= 1

@@ -39,6 +39,9 @@ class PsuTally(Base):
     #: (K+2)², ``analysis.drivers.ClusterGrams``); None when the questionnaire has no
     #: overall question.
     drivers: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
+    #: Counts of the questionnaire's other stored items (yes/no, choices), int32 per item:
+    #: answers with a value, Σ value, answers of each value 0-9 (``services.tally``).
+    extras: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
 
 
 class CellTally(Base):

@@ -24,14 +24,15 @@ import sqlalchemy as sa
 from analysis.compare import rank_intervals
 from analysis.contrast import compare_codes
 from analysis.publication import MIN_VALID, enough_data
-from analysis.shares import mean, share
+from analysis.shares import mean, mean_of_sums, share, share_of_counts
 from survey_app.extensions import db
 from survey_app.formatting import p_value
 from survey_app.models import Invitation, Response, ServicePoint, Unit
-from survey_app.services import packing
+from survey_app.services import packing, tally
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.reports import _, number
 from survey_app.services.results import breakdown_names, root_code
+from survey_app.services.tally_scope import TallyData
 from survey_app.services.targets import Internal, sources_for, table_rows, tables_of, target_row
 
 #: Items of the instruments that ask about informal demands and trips (instruments/data).
@@ -122,6 +123,35 @@ def extra_answers(data, unit, period, codes):
     return found
 
 
+def row_extras(data, unit, period, codes):
+    """(share asked for extra, share in one trip, mean trips) from the responses."""
+    answers = extra_answers(data, unit, period, codes)
+    design = data.design.design  # the §2b design of every figure
+    extra = share(answers[EXTRA_REQUEST_ITEM], design) if EXTRA_REQUEST_ITEM in codes else None
+    one_trip = mean_trips = None
+    if TRIPS_ITEM in codes:
+        one_trip = share(answers[TRIPS_ITEM], design, yes=1)
+        mean_trips = mean(answers[TRIPS_ITEM], design)
+    return extra, one_trip, mean_trips
+
+
+def tally_extras(data, _unit, _period, codes):
+    """The same from the tallies' counts per PSU (``tally.extra_counts``): column 0 the
+    answers with a value, 1 their sum, 2 + v the answers of value v."""
+    counts = data.extras() if codes else {}
+    design = data.sums.design  # the same §2b design, one row per PSU
+    empty = np.zeros((len(data.weights), tally.EXTRA_WIDTH), dtype=np.int64)
+    extra = one_trip = mean_trips = None
+    if EXTRA_REQUEST_ITEM in codes:
+        c = counts.get(EXTRA_REQUEST_ITEM, empty)
+        extra = share_of_counts(c[:, 2 + 1], c[:, 0], design, data.n, rows_sum=True)
+    if TRIPS_ITEM in codes:
+        c = counts.get(TRIPS_ITEM, empty)
+        one_trip = share_of_counts(c[:, 2 + 1], c[:, 0], design, data.n, rows_sum=True)
+        mean_trips = mean_of_sums(c[:, 1], c[:, 0], design, data.n, rows_sum=True)
+    return extra, one_trip, mean_trips
+
+
 def ranking(data, unit, root, lang):
     """Units (or, in a scope of one unit, service points) ranked by the root index."""
     by = "unit" if len(set(data.attributes["unit"].tolist())) > 1 else "service_point"
@@ -168,32 +198,54 @@ def report_targets(unit, period, today):
     return tuple(found)
 
 
+def tally_method(data):
+    """(responses per PSU, weights per PSU, channels, verified) of tallies: the counts
+    come from the tallies split by channel and by verified."""
+    def counted(dimension):
+        parts = data.parts(dimension)
+        found = {}
+        for label, n in zip(parts.attributes[dimension].tolist(),
+                            parts.sums.sums[:, 0].tolist(), strict=True):
+            found[label] = found.get(label, 0) + int(n)
+        return found
+
+    return (data.sums.sums[:, 0].astype(float), data.weights, counted("channel"),
+            counted("verified").get("verified", 0))
+
+
 def method_of(data, unit, period):
-    weights = data.weights
-    channels = {}
-    for channel in data.attributes["channel"].tolist():
-        channels[channel] = channels.get(channel, 0) + 1
+    if isinstance(data, TallyData):   # one row per PSU: responses counted per row
+        counts, weights, channels, verified = tally_method(data)
+        clusters = len(weights)
+    else:
+        weights = data.weights
+        counts = np.ones(len(weights))
+        channels = {}
+        for channel in data.attributes["channel"].tolist():
+            channels[channel] = channels.get(channel, 0) + 1
+        verified = int((data.attributes["verified"] == "verified").sum())
+        clusters = len(set(data.psu_labels.tolist()))
     issued, used = db.session.execute(
         sa.select(sa.func.count(Invitation.id), sa.func.count(Invitation.used_at))
         .join(ServicePoint, ServicePoint.id == Invitation.service_point_id)
         .join(Unit, Unit.id == ServicePoint.unit_id)
         .where(Unit.path.startswith(unit.path), Invitation.created_at >= period.start,
                Invitation.created_at < period.end)).one()
-    kish = float(weights.sum() ** 2 / (weights ** 2).sum()) if len(weights) else 0.0
+    kish = float((counts * weights).sum() ** 2 / (counts * weights ** 2).sum()) \
+        if len(weights) else 0.0
     return Method(
-        n=len(weights), strata=len(set(data.attributes["service_point"].tolist())),
-        clusters=len(set(data.psu_labels.tolist())),
+        n=int(counts.sum()), strata=len(set(data.attributes["service_point"].tolist())),
+        clusters=clusters,
         weighted=bool(len(weights)) and not np.allclose(weights, weights[0]),
         weight_min=float(weights.min()) if len(weights) else 0.0,
         weight_max=float(weights.max()) if len(weights) else 0.0,
-        kish_n=kish, channels=channels,
-        verified=int((data.attributes["verified"] == "verified").sum()),
+        kish_n=kish, channels=channels, verified=verified,
         invitations=int(issued), invitations_used=int(used))
 
 
 def gather(unit, instrument, period, lang):
     """The numbers of one questionnaire's findings, or None without responses."""
-    data = load_scope(unit, instrument.id, period.start, period.end, lang, rows=True)
+    data = load_scope(unit, instrument.id, period.start, period.end, lang)
     if not len(data.weights):
         return None
     analysis = analyze_scope(data)
@@ -201,13 +253,8 @@ def gather(unit, instrument, period, lang):
     by, ranked = ranking(data, unit, root, lang)
     item_codes = {item.code for item in instrument.items}
     codes = [c for c in (EXTRA_REQUEST_ITEM, TRIPS_ITEM) if c in item_codes]
-    answers = extra_answers(data, unit, period, codes)
-    design = data.design.design  # the §2b design of every figure
-    extra = share(answers[EXTRA_REQUEST_ITEM], design) if EXTRA_REQUEST_ITEM in codes else None
-    one_trip = mean_trips = None
-    if TRIPS_ITEM in codes:
-        one_trip = share(answers[TRIPS_ITEM], design, yes=1)
-        mean_trips = mean(answers[TRIPS_ITEM], design)
+    extra, one_trip, mean_trips = (tally_extras if isinstance(data, TallyData)
+                                   else row_extras)(data, unit, period, codes)
     return Facts(analysis, root, by, ranked, extra, one_trip, mean_trips, method_of(data, unit, period))
 
 

@@ -45,8 +45,10 @@ from survey_app.models.base import utcnow
 from survey_app.services import instrument_store, packing
 
 #: What the tallies hold; part of every layout's digest, so a new format rebuilds them
-#: (2: ``psu_tally.drivers``).
+#: (2: ``psu_tally.drivers`` and ``psu_tally.extras``).
 FORMAT = 2
+#: Per other item and PSU: answers with a value, Σ value, and answers of each value 0-9.
+EXTRA_WIDTH = 12
 #: The item the key drivers explain (``analysis.drivers``).
 DRIVERS_OUTCOME = "overall"
 #: pg_advisory_xact_lock key of the refresh: one refresher at a time per database.
@@ -73,8 +75,8 @@ class Layout:
         self.structure = structure_of(self.contrasts)
         slots = packing.slots(instrument_id)
         self.positions = [packing.slot_of(slots, item) for item in self.contrasts.items]
-        digest = hashlib.sha256(repr((FORMAT, self.contrasts.items,
-                                      self.contrasts.codes)).encode())
+        digest = hashlib.sha256(repr((FORMAT, self.contrasts.items, self.contrasts.codes,
+                                      slots)).encode())
         digest.update(np.ascontiguousarray(self.contrasts.matrix, dtype=float).tobytes())
         self.digest = digest.hexdigest()
         self.k, self.m = len(self.contrasts.items), len(self.contrasts.codes)
@@ -82,6 +84,10 @@ class Layout:
         #: the drivers' regressors and outcome are tallied when there is an overall item
         self.drivers = DRIVERS_OUTCOME in self.contrasts.items
         self.factors = sum(level == "factor" for level in self.contrasts.levels)
+        #: the other stored items (yes/no, choices: the report's informal demands and
+        #: trips), counted per value: [(code, slot)]
+        self.extras = [(code, slot) for slot, code in enumerate(slots)
+                       if code not in self.contrasts.items]
         self.version_ids = db.session.scalars(
             sa.select(InstrumentVersion.id).where(InstrumentVersion.instrument_id == instrument_id)
         ).all()
@@ -357,16 +363,21 @@ def write(connection, layout, place, rows, months):
         extra = {"dimension": dimension} if dimension else {}
         keys, group = grouped(day_key, tagged)
         sums = row_sums(values, group, len(keys), layout.structure)
-        drivers = driver_grams(layout, values, group, len(keys)) if dimension is None \
-            else [None] * len(keys)
+        if dimension is None:
+            drivers = driver_grams(layout, values, group, len(keys))
+            extras = extra_counts(layout, [r[2] for r in rows], group, len(keys))
+        else:
+            drivers = extras = [None] * len(keys)
         day_rows = []
-        for (key, label), vector, driver in zip(keys, sums, drivers, strict=True):
+        for (key, label), vector, driver, counts in zip(keys, sums, drivers, extras,
+                                                        strict=True):
             day = np.datetime64(key % 100_000, "D").astype(object)
             if date(day.year, day.month, 1) in months:
                 day_rows.append({**base, **extra, "day": day, "unit_id": key // 100_000,
                                  "responses": int(vector[0]),
                                  "sums": vector.astype(np.int32).tobytes(),
-                                 **({"value": label} if dimension else {"drivers": driver})})
+                                 **({"value": label} if dimension else
+                                    {"drivers": driver, "extras": counts})})
         keys, group = grouped(month_key, tagged)
         grams = gram(values, group, len(keys))
         counts = np.bincount(group, minlength=len(keys))
@@ -394,6 +405,32 @@ def driver_grams(layout, values, group, groups):
     _, z, complete = driver_z(values, layout.contrasts, DRIVERS_OUTCOME)
     grams = grams_by_group(z, group[complete], groups)
     return [matrix.tobytes() for matrix in grams]
+
+
+def extra_counts(layout, texts, group, groups):
+    """Per group, int32 bytes of (extra items, ``EXTRA_WIDTH``): answers with a value, Σ
+    value, and the answers of each value 0-9; None per group without such items."""
+    if not layout.extras:
+        return [None] * groups
+    chars = packing.char_matrix(texts, max(slot for _, slot in layout.extras) + 1)
+    out = np.zeros((groups, len(layout.extras), EXTRA_WIDTH), dtype=np.int64)
+    for j, (_code, slot) in enumerate(layout.extras):
+        value = chars[:, slot].astype(np.int64) - packing.ZERO
+        valid = (value >= 0) & (value <= packing.MAX_VALUE)
+        out[:, j, 0] = np.bincount(group[valid], minlength=groups)
+        out[:, j, 1] = np.bincount(group[valid], weights=value[valid], minlength=groups)
+        for v in range(EXTRA_WIDTH - 2):
+            out[:, j, 2 + v] = np.bincount(group[value == v], minlength=groups)
+    return [matrix.astype(np.int32).tobytes() for matrix in out]
+
+
+def decode_extras(blobs, items):
+    """(n, items, ``EXTRA_WIDTH``) int64 of stored extra counts (a missing one: zeros)."""
+    size = items * EXTRA_WIDTH
+    if not blobs:
+        return np.zeros((0, items, EXTRA_WIDTH), dtype=np.int64)
+    return np.stack([np.frombuffer(b, dtype=np.int32) if b else np.zeros(size, np.int32)
+                     for b in blobs]).reshape(-1, items, EXTRA_WIDTH).astype(np.int64)
 
 
 def decode_drivers(blobs, k):

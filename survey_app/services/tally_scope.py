@@ -49,6 +49,7 @@ class TallyData:
     n: int
     rows: object = field(default=None)   # () -> ScopeData (two attributes within a day)
     drivers: object = field(default=None)  # () -> (factors, ClusterGrams) or None
+    extras: object = field(default=None)   # () -> {item code: (P, EXTRA_WIDTH) counts}
     parts: object = field(default=None)  # dimension -> Parts (one attribute within a day)
 
     @property
@@ -98,7 +99,8 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
     psu_of = dict(zip(psu_keys.tolist(), range(len(rows)), strict=True))
     return replace(data, parts=lambda dimension: load_parts(
         data, scoped, layout, dimension, psu_of, cell_of),
-        drivers=lambda: load_drivers(data, scoped, layout, psu_of))
+        drivers=lambda: load_drivers(data, scoped, layout, psu_of),
+        extras=lambda: load_extras(data, scoped, layout, psu_of))
 
 
 def month_number(value):
@@ -205,18 +207,34 @@ def load_parts(data, scoped, layout, dimension, psu_of, cell_of):
     return Parts(part_sums, attributes, gram_attributes)
 
 
+def _psu_blobs(data, scoped, blob, psu_of):
+    """(PSU row of each stored row, the blobs) of one ``psu_tally`` column."""
+    rows = db.session.execute(scoped.days(PsuTally, blob=blob)).all()
+    days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
+    keys = np.asarray([r[1] for r in rows], dtype=np.int64) * 100_000 + days.astype(np.int64)
+    return np.asarray([psu_of[k] for k in keys.tolist()], dtype=np.int64), [r[3] for r in rows]
+
+
+def load_extras(data, scoped, layout, psu_of):
+    """{item code: (P, ``tally.EXTRA_WIDTH``) int64} of ``data``'s PSUs: answers with a
+    value, Σ value, answers of each value 0-9 (``tally.extra_counts``)."""
+    if not layout.extras:
+        return {}
+    psu, blobs = _psu_blobs(data, scoped, PsuTally.extras, psu_of)
+    counts = np.zeros((len(data.weights), len(layout.extras), tally.EXTRA_WIDTH), np.int64)
+    counts[psu] = tally.decode_extras(blobs, len(layout.extras))
+    return {code: counts[:, j] for j, (code, _slot) in enumerate(layout.extras)}
+
+
 def load_drivers(data, scoped, layout, psu_of):
     """(factors [(code, name)], ``analysis.drivers.ClusterGrams``) of ``data``'s PSUs: the
     PSU's driver sums times its weight; None without an overall question."""
     if not layout.drivers:
         return None
-    rows = db.session.execute(scoped.days(PsuTally, blob=PsuTally.drivers)).all()
-    days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
-    keys = np.asarray([r[1] for r in rows], dtype=np.int64) * 100_000 + days.astype(np.int64)
-    psu = np.asarray([psu_of[k] for k in keys.tolist()], dtype=np.int64)
+    psu, blobs = _psu_blobs(data, scoped, PsuTally.drivers, psu_of)
     k = layout.factors
     grams = np.zeros((len(data.weights), k + 2, k + 2))
-    grams[psu] = tally.decode_drivers([r[3] for r in rows], k)
+    grams[psu] = tally.decode_drivers(blobs, k)
     counts = np.rint(grams[:, 0, 0]).astype(np.int64)
     factors = [(code, name) for code, name, level in zip(
         data.contrasts.codes, data.contrasts.names, data.contrasts.levels, strict=True)
