@@ -183,11 +183,14 @@ def test_report_facts_from_the_tallies_equal_those_of_the_responses(demo, monkey
 
     period = last_twelve_months()
     instrument = instrument_store.current_version("sipas-counter")[1]
+    real = report_findings.load_scope
+
+    def from_rows(*args, **kw):
+        return real(*args, **kw, rows=True)
+
     for code in ("TPD", "P-ANHOA"):
         fast = report_findings.gather(demo[code], instrument, period, "vi")
-        real = report_findings.load_scope
-        monkeypatch.setattr(report_findings, "load_scope",
-                            lambda *args, **kw: real(*args, **kw, rows=True))
+        monkeypatch.setattr(report_findings, "load_scope", from_rows)
         slow = report_findings.gather(demo[code], instrument, period, "vi")
         monkeypatch.setattr(report_findings, "load_scope", real)
         same(slow.analysis, fast.analysis)
