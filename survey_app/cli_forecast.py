@@ -81,7 +81,7 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
             if se_column in frame.columns else None
     elif unit_code:
         from survey_app.services.results import instruments_in_scope
-        from survey_app.services.series import complete_points, unit_series
+        from survey_app.services.series import complete_points, unit_series, without_thin_start
 
         unit = unit_by_code(unit_code)
         used = instruments_in_scope(unit)  # most responses first, as the console does
@@ -99,6 +99,7 @@ def forecast_command(series_csv, value_column, se_column, unit_code, instrument_
         # the current period is still being collected: left out of the fit, forecast instead
         points = complete_points(series[node])
         partial = [p.label for p in series[node][len(points):]]
+        points = without_thin_start(points)   # as the console: not a month barely begun
         if any(p.estimate is None for p in points):
             raise click.ClickException("some periods have no valid answers: the series has gaps")
         values, ses = [p.estimate for p in points], [p.se for p in points]

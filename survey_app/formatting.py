@@ -52,6 +52,15 @@ def p_value(value):
     return number(value, 3)
 
 
+def p_text(value):
+    """"p = 0,070" or "p < 0,001" (never "p = < 0,001")."""
+    if value is None:
+        return "p = " + DASH
+    if value < 0.001:
+        return "p " + p_value(value)
+    return "p = " + p_value(value)
+
+
 def register(app):
     app.add_template_filter(one_decimal, "pct")
     app.add_template_filter(two_decimals, "pts")

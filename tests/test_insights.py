@@ -148,3 +148,42 @@ def test_the_forecast_command_defaults_to_the_units_own_questionnaire(runner, fi
     assert data["partial_periods_not_fitted"] == ["2025-11"]
     other = runner.invoke(main, ["forecast", "--unit", "BV-THU", "--instrument", "sipas-counter"])
     assert other.exit_code == 1 and "no responses" in other.output
+
+
+def test_a_month_in_which_collection_only_started_is_not_fitted():
+    """A survey that started on the 28th gives its first month one answer (index 50, CI
+    0-100); fitted, it made "last value" win and widened the December interval to 65-100."""
+    from survey_app.services.series import Point, without_thin_start
+
+    rng = np.random.default_rng(3)
+    months = [f"{2024 + (m + 10) // 12}-{(m + 10) % 12 + 1:02d}" for m in range(24)]
+    values = 80 + np.cumsum(rng.normal(0, 0.6, 24))
+    points = [Point(label, 120, float(v), float(v) - 5, float(v) + 5, 2.5)
+              for label, v in zip(months, values, strict=True)]
+    started = [Point(months[0], 1, 50.0, 0.0, 100.0, 50.0), *points[1:]]
+    assert without_thin_start(started) == points[1:]
+    assert without_thin_start(points) == points  # a usual first month is kept
+    kept = forecast_points(started, "month", 3)
+    assert kept.series_points == 23
+    assert kept.mean == forecast_points(points[1:], "month", 3).mean
+    # a series that is thin all along keeps its periods
+    small = [Point(p.label, 3, p.estimate, p.ci_low, p.ci_high, p.se) for p in points]
+    assert without_thin_start(small) == small
+
+
+def test_what_if_names_what_is_wrong_and_keeps_the_chosen_index(client, login, make_user,
+                                                                 one_point_unit):
+    unit = one_point_unit(400)
+    login(make_user(role=Role.ANALYST, unit=unit))
+    page = f"/admin/units/{unit.id}/insights"
+    wrong_factor = client.get(f"{page}?factor=99&target=90")
+    assert wrong_factor.status_code == 400
+    assert "Hãy chọn một yếu tố trong danh sách." in wrong_factor.data.decode()
+    wrong_target = client.get(f"{page}?factor=7&target=150&lang=en")
+    assert wrong_target.status_code == 400
+    assert "Give a target between 0 and 100." in wrong_target.data.decode()
+    what_if_form = client.get(f"{page}?node=7&by=quarter&lang=en").data.decode() \
+        .split("<h2>What if</h2>")[1]
+    assert 'name="node" value="7"' in what_if_form and 'name="by" value="quarter"' in what_if_form
+    named = client.get(f"{page}?lang=vi").data.decode()
+    assert "all items satisfied" not in named  # the all-satisfied share is named in Vietnamese

@@ -242,3 +242,11 @@ def test_differences_are_written_in_the_readers_number_format(fixed_demo, tmp_pa
                            tmp_path).split())
     assert re.search(r"So với kỳ liền trước \(\d+ và \d+ phiếu\): [+-]\d+,\d điểm "
                      r"\(KTC 95%: -?\d+,\d … -?\d+,\d;", vi), vi
+
+
+def test_a_p_value_is_written_p_equals_or_p_less_than(ctx):
+    """The report once said "p = < 0,001"."""
+    from survey_app.formatting import p_text
+
+    assert p_text(0.0004).startswith("p < 0") and "=" not in p_text(0.0004)
+    assert p_text(0.07).startswith("p = 0") and "<" not in p_text(0.07)

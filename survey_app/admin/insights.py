@@ -35,15 +35,24 @@ def show_insights(unit_id):
             if code else None
     except KeyError:
         abort(404)
-    scenario, status = None, 200
+    scenario, status, what_if_problem = None, 200, None
     if insights and insights.analysis and request.args.get("factor"):
+        factor = request.args["factor"]
         try:
             target = float(request.args.get("target", "").replace(",", "."))
             if not 0 <= target <= 100:
                 raise ValueError
-            scenario = what_if(insights.analysis, (), request.args["factor"], target)
-        except (ValueError, KeyError, StopIteration):
-            status = 400
+        except ValueError:
+            status, what_if_problem = 400, _("Give a target between 0 and 100.")
+        else:
+            if factor not in {c for c, _name, _value in insights.factors}:
+                status, what_if_problem = 400, _("Choose one of the factors in the list.")
+            else:
+                try:
+                    scenario = what_if(insights.analysis, (), factor, target)
+                except ValueError:   # no estimate for the factor or the total
+                    status, what_if_problem = 400, _("There are not enough data for this "
+                                                     "factor to compute the change.")
     chance = None
     if insights and insights.forecast is not None and insights.forecast.model \
             and request.args.get("goal"):
@@ -67,6 +76,7 @@ def show_insights(unit_id):
     return render_template("admin/insights.html", unit=unit, codes=codes, code=code,
                            model_names=MODEL_NAMES, forecast_reason=forecast_reason,
                            insights=insights, trend=trend, scenario=scenario, chance=chance,
+                           what_if_problem=what_if_problem,
                            chart=drivers_chart(insights.drivers, _("Key drivers"),
                                                _("Performance (index)"),
                                                _("Importance (points)"))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from analysis.drivers import NotEstimable, drivers_from_grams, key_drivers, what_if
 from survey_app import clock
+from survey_app.labels import estimate_name
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months
 from survey_app.services.series import (
@@ -119,7 +120,8 @@ def unit_insights(unit, instrument_code, months=36, horizon=3, by="month", node=
             drivers, basis = list(found.drivers), (found.n, found.clusters)
         else:
             problem = trouble[1]
-    names = {e.code: e.name for e in analysis.domains[0].estimates} if analysis else {}
+    names = {e.code: estimate_name(e) for e in analysis.domains[0].estimates} \
+        if analysis else {}
     nodes = [(code, names.get(code, code)) for code in series]
     return Insights(root, history, by, nodes, result, future, drivers, problem, analysis,
                     factors, year_end, year_end_step, basis)

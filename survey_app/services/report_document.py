@@ -224,6 +224,10 @@ def build(unit, period, sections, lang, letterhead=None, charts=None):
     targets = report_targets(unit, period, today)
     words = period_words(period, lang)
     body = [Heading(("I. " + _("Results")).upper())]
+    if period.end.date() > today:   # e.g. the year's report made in November
+        body.append(Para(_("The period is not over: the figures cover the responses received "
+                           "up to %(day)s, and comparisons are with whole earlier periods.",
+                           day=f"{today:%d/%m/%Y}"), "caveat"))
     if not sections:
         body.append(Para(_("No responses in this period.")))
     for number_, section in enumerate(sections, start=1):
@@ -246,7 +250,7 @@ def build(unit, period, sections, lang, letterhead=None, charts=None):
         body.append(target_table(targets, lang))
     else:
         body.append(Para(_("No official table with targets for %(year)d is attached to this "
-                           "unit (hailong import-official).", year=period.start.year)))
+                           "unit yet.", year=period.start.year)))
     body.append(Heading(("IV. " + _("Method")).upper()))
     body += method_blocks(sections, facts, lang)
     return Report(

@@ -26,7 +26,7 @@ from analysis.contrast import compare_codes
 from analysis.publication import MIN_VALID, enough_data
 from analysis.shares import mean, mean_of_sums, share, share_of_counts
 from survey_app.extensions import db
-from survey_app.formatting import p_value
+from survey_app.formatting import p_text
 from survey_app.models import Invitation, Response, ServicePoint, Unit
 from survey_app.services import packing, tally
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
@@ -291,16 +291,17 @@ def change_finding(found, lang):
             numbers, supported=False)
     values = {"other": other, "diff": number(c.difference, lang=lang, sign=True),
               "ci": f"{number(c.ci_low, lang=lang)} … {number(c.ci_high, lang=lang)}",
-              "p": p_value(c.p_adjusted)}
+              "p": p_text(c.p_adjusted)}
     if found.significant and c.difference > 0:
         text = _("Compared with %(other)s the index rose by %(diff)s points (95%% CI "
-                 "%(ci)s; p = %(p)s): a significant change.", **values)
+                 "%(ci)s, unadjusted; %(p)s, Holm-adjusted): a significant change.", **values)
     elif found.significant:
         text = _("Compared with %(other)s the index fell by %(diff)s points (95%% CI "
-                 "%(ci)s; p = %(p)s): a significant change.", **values)
+                 "%(ci)s, unadjusted; %(p)s, Holm-adjusted): a significant change.", **values)
     else:
         text = _("Compared with %(other)s the difference is %(diff)s points (95%% CI "
-                 "%(ci)s; p = %(p)s): not significant, the data do not show a change.",
+                 "%(ci)s, unadjusted; %(p)s, Holm-adjusted): not significant, the data do not "
+                 "show a change.",
                  **values)
     return Finding("change", text, numbers)
 
@@ -323,16 +324,16 @@ def factors_finding(facts, names, lang):
               "high_ci": ci_text(high.ci_low, high.ci_high, lang),
               "low": names.get(low.code, low.name), "low_value": number(low.estimate, lang=lang),
               "low_ci": ci_text(low.ci_low, low.ci_high, lang),
-              "diff": number(c.difference, lang=lang), "p": p_value(c.p_value)}
+              "diff": number(c.difference, lang=lang), "p": p_text(c.p_value)}
     if significant:
         text = _("The highest factor is \u201c%(high)s\u201d (%(high_value)s%%, 95%% CI "
                  "%(high_ci)s%%) and the lowest \u201c%(low)s\u201d (%(low_value)s%%, 95%% CI "
-                 "%(low_ci)s%%); the gap of %(diff)s points is significant (p = %(p)s).",
+                 "%(low_ci)s%%); the gap of %(diff)s points is significant (%(p)s).",
                  **values)
     else:
         text = _("The factors range from \u201c%(high)s\u201d (%(high_value)s%%, 95%% CI "
                  "%(high_ci)s%%) to \u201c%(low)s\u201d (%(low_value)s%%, 95%% CI "
-                 "%(low_ci)s%%); the gap of %(diff)s points is not significant (p = %(p)s): "
+                 "%(low_ci)s%%); the gap of %(diff)s points is not significant (%(p)s): "
                  "the data do not show that they differ.", **values)
     return Finding("factors", text, numbers)
 

@@ -87,11 +87,32 @@ def complete_points(points):
     return points
 
 
+#: A first period with fewer responses than this share of the series' median is taken
+#: for one in which collection started (mid-month): it is not fitted.
+THIN_START = 0.25
+
+
+def without_thin_start(points):
+    """The series without leading periods that hold a small fraction of a usual period's
+    responses: a survey that started late in its first month gives that month a handful
+    of answers and a very wide interval, which would drive the model's choice (a single
+    response made "last value" win and widened the December interval to 65-100 %)."""
+    points = list(points)
+    counts = sorted(p.n for p in points)
+    if not counts:
+        return points
+    usual = counts[len(counts) // 2]
+    while len(points) > 1 and points[0].n < THIN_START * usual:
+        points.pop(0)
+    return points
+
+
 def forecast_points(points, by="month", horizon=3):
     """The forecast from the complete periods of a series, ``horizon`` periods after the
     last complete one (so the current, partial period is the first one forecast); None
-    when the complete periods have gaps (periods without an estimate)."""
-    fitted = complete_points(points)
+    when the complete periods have gaps (periods without an estimate). Leading periods in
+    which collection only started are left out (``without_thin_start``)."""
+    fitted = without_thin_start(complete_points(points))
     if any(p.estimate is None for p in fitted):
         return None
     return forecast([p.estimate for p in fitted], [p.se for p in fitted], horizon=horizon,
