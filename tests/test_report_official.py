@@ -225,18 +225,22 @@ def test_the_xlsx_keeps_every_table_with_numbers(city):
     from survey_app.services.reports import render
 
     book = load_workbook(io.BytesIO(render(city, parse_period("2025-Q4"), "xlsx")))
-    assert {"summary", "sipas-counter", "findings", "ranking", "targets", "questions",
-            "method"} <= set(book.sheetnames)
-    ranking = list(book["ranking"].iter_rows(min_row=2))
+    # sheets named in the report's language (Vietnamese by default)
+    assert {"Tóm tắt", "sipas-counter", "Nhận định", "Xếp hạng", "Chỉ tiêu", "Câu hỏi khác",
+            "Phương pháp"} <= set(book.sheetnames)
+    english = load_workbook(io.BytesIO(render(city, parse_period("2025-Q4"), "xlsx", "en")))
+    assert {"summary", "findings", "ranking", "targets", "other questions",
+            "method"} <= set(english.sheetnames)
+    ranking = list(book["Xếp hạng"].iter_rows(min_row=2))
     ranked = [row for row in ranking if row[1].value is not None]
     assert ranked and all(isinstance(row[6].value, float) and row[6].number_format == "0.0"
                           for row in ranked)
-    method = next(book["method"].iter_rows(min_row=2))
+    method = next(book["Phương pháp"].iter_rows(min_row=2))
     assert method[7].value == 10 and method[8].value == 7 and method[9].value == pytest.approx(0.7)
     assert method[9].number_format == "0.0%"
-    targets = list(book["targets"].iter_rows(min_row=2, values_only=True))
+    targets = list(book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True))
     assert {row[1] for row in targets} == {"5", "7"}
-    findings = [row[2] for row in book["findings"].iter_rows(min_row=2, values_only=True)]
+    findings = [row[2] for row in book["Nhận định"].iter_rows(min_row=2, values_only=True)]
     assert any(text.startswith("Chỉ số hài lòng tại quầy của kỳ báo cáo đạt") for text in findings)
 
 

@@ -73,7 +73,7 @@ def test_the_report_in_english(runner, demo, tmp_path):
     runner.invoke(main, ["report", "--unit", "TPD", "--period", year, "--lang", "en",
                          "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
     book = load_workbook(tmp_path / "r.xlsx")
-    assert book["summary"]["A1"].value == "Unit"
+    assert book.worksheets[0]["A1"].value == "Unit"
 
 
 HOSTILE_POINT = '<a href="http://evil.example/">bấm vào đây</a>'
@@ -122,7 +122,7 @@ def test_names_never_become_formulas_in_the_xlsx_report(demo):
 
     rename(demo, '=HYPERLINK("http://evil.example/","bấm")', "@SUM(1+1)")
     book = load_workbook(io.BytesIO(render(demo, last_twelve_months(), "xlsx")))
-    name = book["summary"]["B1"]
+    name = book.worksheets[0]["B1"]
     assert name.value == '=HYPERLINK("http://evil.example/","bấm")' and name.data_type == "s"
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -216,7 +216,7 @@ def test_a_small_sample_carries_the_not_enough_data_caveat(twelve_responses, tmp
                                  tmp_path).split())
         assert "12 " in text and words in text
     book = load_workbook(io.BytesIO(render(twelve_responses, parse_period("2025"), "xlsx")))
-    row = [c.value for c in book["summary"][5]]
+    row = [c.value for c in book.worksheets[0][5]]
     assert row[-2] == "không"
     assert row[-1].startswith("Không trọng số: không có số hồ sơ")  # no counts were sent
 
@@ -226,8 +226,8 @@ def test_xlsx_report_has_number_formats_and_dates(twelve_responses):
     from survey_app.services.reports import render
 
     book = load_workbook(io.BytesIO(render(twelve_responses, parse_period("2025-Q4"), "xlsx")))
-    assert book["summary"]["C2"].value == datetime(2025, 10, 1)
-    assert book["summary"]["C2"].is_date and book["summary"]["D2"].value == datetime(2025, 12, 31)
+    assert book.worksheets[0]["C2"].value == datetime(2025, 10, 1)
+    assert book.worksheets[0]["C2"].is_date and book.worksheets[0]["D2"].value == datetime(2025, 12, 31)
     sheet = book["sipas-counter"]
     total = next(row for row in sheet.iter_rows() if row[0].value == "total")
     assert [total[k].number_format for k in (3, 4, 5)] == ["0.0"] * 3

@@ -11,7 +11,7 @@ def _yes(value):
 
 
 def official_sheets(book, report, lang):
-    findings = book.create_sheet("findings")
+    findings = book.create_sheet(_("findings"))
     findings.append(xlsx_row(findings, [_("Questionnaire"), _("Finding"), _("Text"),
                                         _("Enough data to publish")]))
     for code, found in report.findings.items():
@@ -21,7 +21,7 @@ def official_sheets(book, report, lang):
         findings.append(xlsx_row(findings, ["", f.kind, f.text, _yes(f.supported)]))
     widths(findings, [18, 14, 120, 14])
 
-    ranking = book.create_sheet("ranking")
+    ranking = book.create_sheet(_("ranking"))
     ranking.append(xlsx_row(ranking, [_("Questionnaire"), _("Rank"), _("Rank interval low"),
                                       _("Rank interval high"), _("Code"), _("Name"), "%",
                                       _("CI low"), _("CI high"), _("Valid answers"),
@@ -35,7 +35,7 @@ def official_sheets(book, report, lang):
                                     {6: PERCENT, 7: PERCENT, 8: PERCENT, 9: COUNT}))
     widths(ranking, [18, 8, 10, 10, 22, 50, 10, 10, 10, 12, 14])
 
-    targets = book.create_sheet("targets")
+    targets = book.create_sheet(_("targets"))
     targets.append(xlsx_row(targets, [_("Index"), _("Code"), _("Name"),
                                       _("Last official result"), _("Target"),
                                       _("Internal estimate"), _("CI low"), _("CI high"),
@@ -50,7 +50,7 @@ def official_sheets(book, report, lang):
             {3: fmt, 4: fmt, 5: fmt, 6: fmt, 7: fmt, 8: fmt, 9: "0%"}))
     widths(targets, [12, 8, 40, 12, 10, 12, 10, 10, 10, 12, 24, 14])
 
-    single = book.create_sheet("questions")
+    single = book.create_sheet(_("other questions"))
     single.append(xlsx_row(single, [_("Questionnaire"), _("Measure"), _("Estimate"),
                                     _("CI low"), _("CI high"), _("Valid answers"),
                                     _("Enough data to publish")]))
@@ -66,7 +66,7 @@ def official_sheets(book, report, lang):
                                        {2: fmt, 3: fmt, 4: fmt, 5: COUNT}))
     widths(single, [18, 48, 10, 10, 10, 12, 14])
 
-    method = book.create_sheet("method")
+    method = book.create_sheet(_("method"))
     method.append(xlsx_row(method, [_("Questionnaire"), _("Responses"), _("Verified"),
                                     _("Strata"), _("Clusters"), _("Weighted"),
                                     _("Effective n (weights)"), _("Invitations issued"),

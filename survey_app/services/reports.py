@@ -90,7 +90,7 @@ def render_xlsx(unit, period, sections, lang="vi", extra=None):
 
     book = Workbook()
     summary = book.active
-    summary.title = "summary"
+    summary.title = _("summary")  # sheet names in the reader's language
     summary.append(xlsx_row(summary, [_("Unit"), unit.name(lang)]))
     summary.append(xlsx_row(summary, [_("Period"), period.label, period.start.date(),
                                       period.last_day], {2: DAY, 3: DAY}))
