@@ -117,7 +117,7 @@ def index_table(section, lang):
                      f"{number(e.ci_low, lang=lang)}–{number(e.ci_high, lang=lang)}",
                      count(e.n_valid, lang), "" if enough_data(e) else _("not enough data")))
     return Table((_("Code"), _("Index"), "%", _("95%% CI"), _("Valid answers"), _("Note")),
-                 tuple(rows), (16, 74, 14, 26, 20, 25), (2, 3, 4))
+                 tuple(rows), (22, 68, 14, 26, 20, 25), (2, 3, 4))
 
 
 def ranking_table(facts, lang):
