@@ -179,20 +179,20 @@ def test_tallies_are_small(demo):
 def test_report_facts_from_the_tallies_equal_those_of_the_responses(demo, monkeypatch):
     """The periodic report's numbers (indices, ranking, informal demands, trips, method)
     come from the tallies; read from the responses they are the same."""
-    from survey_app.services import instrument_store, report_findings
+    from survey_app.services import instrument_store, report_facts
 
     period = last_twelve_months()
     instrument = instrument_store.current_version("sipas-counter")[1]
-    real = report_findings.load_scope
+    real = report_facts.load_scope
 
     def from_rows(*args, **kw):
         return real(*args, **kw, rows=True)
 
     for code in ("TPD", "P-ANHOA"):
-        fast = report_findings.gather(demo[code], instrument, period, "vi")
-        monkeypatch.setattr(report_findings, "load_scope", from_rows)
-        slow = report_findings.gather(demo[code], instrument, period, "vi")
-        monkeypatch.setattr(report_findings, "load_scope", real)
+        fast = report_facts.gather(demo[code], instrument, period, "vi")
+        monkeypatch.setattr(report_facts, "load_scope", from_rows)
+        slow = report_facts.gather(demo[code], instrument, period, "vi")
+        monkeypatch.setattr(report_facts, "load_scope", real)
         same(slow.analysis, fast.analysis)
         assert [(r.key, r.rank, r.low, r.high) for r in slow.ranking] == \
             [(r.key, r.rank, r.low, r.high) for r in fast.ranking]

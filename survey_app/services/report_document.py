@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from analysis.publication import enough_data
 from survey_app import clock
-from survey_app.services.report_findings import count, findings, gather, report_targets
+from survey_app.services.report_facts import gather, report_targets
+from survey_app.services.report_findings import count, findings
 from survey_app.services.reports import _, caveat, number, ordered
 
 DOTS = "……"
@@ -84,7 +85,7 @@ class Report:
     sections: tuple       # reports.Section (for the appendix)
     findings: dict        # instrument code -> [Finding]
     targets: tuple
-    facts: dict           # instrument code -> report_findings.Facts
+    facts: dict           # instrument code -> report_facts.Facts
 
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")

@@ -31,7 +31,7 @@ from survey_app.models import (
     TallyState,
     Unit,
 )
-from survey_app.services import instrument_store, org, survey_design, tally
+from survey_app.services import instrument_store, org, survey_design, tally, tally_rows
 
 #: Domains that are functions of the PSU (and so unions of cells).
 PSU_DOMAINS = ("unit", "service_point", "sector", "month", "quarter")
@@ -82,7 +82,7 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
     psu_keys = point_id * 100_000 + days.astype(np.int64)
     if len(np.unique(psu_keys)) != len(rows):
         return None   # a point's day split between units: the rows know which is which
-    sums = tally.decode_sums([r[3] for r in rows], layout.width)
+    sums = tally_rows.decode_sums([r[3] for r in rows], layout.width)
     facts = survey_design.tally_facts(sorted(set(point_id.tolist())), instrument_id)
     months = days.astype("datetime64[M]")
     design, cell, weight, weighting = psu_design(point_id, months, facts)
@@ -92,7 +92,7 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
     for row in db.session.execute(scoped.months(CellTally)):
         c = cell_of.get(row[1] * 10_000 + month_number(row[2]))
         if c is not None:
-            grams[c] += tally.decode_grams([row[3]], layout.k)[0]
+            grams[c] += tally_rows.decode_grams([row[3]], layout.k)[0]
     data = TallyData(PsuSums(sums, cell, weight, grams, design), contrasts,
                      attributes_of(rows, days), days.astype("datetime64[s]"), weighting,
                      int(sums[:, 0].sum()))
@@ -183,12 +183,12 @@ class Parts:
 
 
 def load_parts(data, scoped, layout, dimension, psu_of, cell_of):
-    """The parts of ``data``'s PSUs by ``dimension`` (one of ``tally.PART_DIMENSIONS``)."""
+    """The parts of ``data``'s PSUs by ``dimension`` (one of ``tally_rows.PART_DIMENSIONS``)."""
     rows = db.session.execute(scoped.days(PartTally, dimension)).all()
     days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
     keys = np.asarray([r[1] for r in rows], dtype=np.int64) * 100_000 + days.astype(np.int64)
     psu = np.asarray([psu_of[k] for k in keys.tolist()], dtype=np.int64)
-    sums = tally.decode_sums([r[3] for r in rows], layout.width)
+    sums = tally_rows.decode_sums([r[3] for r in rows], layout.width)
     attributes = {**attributes_of(rows, days),
                   dimension: np.asarray([r[7] for r in rows], dtype=object)}
     grams = db.session.execute(scoped.months(PartCellTally, dimension)).all()
@@ -199,7 +199,7 @@ def load_parts(data, scoped, layout, dimension, psu_of, cell_of):
     gram_attributes = {**attributes_of(grams, gram_months),
                        dimension: np.asarray([r[7] for r in grams], dtype=object)}
     gram_attributes = {name: values[kept] for name, values in gram_attributes.items()}
-    matrices = tally.decode_grams([r[3] for r, keep in zip(grams, kept, strict=True) if keep],
+    matrices = tally_rows.decode_grams([r[3] for r, keep in zip(grams, kept, strict=True) if keep],
                                   layout.k)
     base = data.sums
     part_sums = PartSums(sums, psu, base.sums[:, 0], base.cell, base.weight, matrices,
@@ -216,13 +216,13 @@ def _psu_blobs(data, scoped, blob, psu_of):
 
 
 def load_extras(data, scoped, layout, psu_of):
-    """{item code: (P, ``tally.EXTRA_WIDTH``) int64} of ``data``'s PSUs: answers with a
+    """{item code: (P, ``tally_rows.EXTRA_WIDTH``) int64} of ``data``'s PSUs: answers with a
     value, Σ value, answers of each value 0-9 (``tally.extra_counts``)."""
     if not layout.extras:
         return {}
     psu, blobs = _psu_blobs(data, scoped, PsuTally.extras, psu_of)
-    counts = np.zeros((len(data.weights), len(layout.extras), tally.EXTRA_WIDTH), np.int64)
-    counts[psu] = tally.decode_extras(blobs, len(layout.extras))
+    counts = np.zeros((len(data.weights), len(layout.extras), tally_rows.EXTRA_WIDTH), np.int64)
+    counts[psu] = tally_rows.decode_extras(blobs, len(layout.extras))
     return {code: counts[:, j] for j, (code, _slot) in enumerate(layout.extras)}
 
 
@@ -234,7 +234,7 @@ def load_drivers(data, scoped, layout, psu_of):
     psu, blobs = _psu_blobs(data, scoped, PsuTally.drivers, psu_of)
     k = layout.factors
     grams = np.zeros((len(data.weights), k + 2, k + 2))
-    grams[psu] = tally.decode_drivers(blobs, k)
+    grams[psu] = tally_rows.decode_drivers(blobs, k)
     counts = np.rint(grams[:, 0, 0]).astype(np.int64)
     factors = [(code, name) for code, name, level in zip(
         data.contrasts.codes, data.contrasts.names, data.contrasts.levels, strict=True)
