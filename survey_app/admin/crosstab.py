@@ -1,6 +1,6 @@
 """Staff: a two-way table of the main index (e.g. sector × age band), each cell with its
 confidence interval and the publication rule."""
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -10,11 +10,13 @@ from survey_app.admin import bp
 from survey_app.admin.access import require_in_scope
 from survey_app.admin.results import BREAKDOWNS, breakdown_label
 from survey_app.extensions import db
+from survey_app.formatting import whole
 from survey_app.labels import reader_lang
 from survey_app.models import Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import breakdown_names, instruments_in_scope, root_code
+from survey_app.services.tally_scope import PSU_DOMAINS, TallyData
 
 AXES = BREAKDOWNS + ("month", "quarter")
 
@@ -46,7 +48,8 @@ def show_crosstab(unit_id):
     lang = reader_lang()
     if code and problem is None:
         data = load_scope(unit, code, period.start, period.end, lang)
-        if len(data.weights):
+        problem = too_many_rows(data, rows, cols)
+        if len(data.weights) and problem is None:
             table = cross(unit, data, rows, cols, lang)
     def link(row=None, col=None):
         """The responses behind a cell, a margin or the total."""
@@ -61,6 +64,20 @@ def show_crosstab(unit_id):
                            period=period, rows=rows, cols=cols, table=table, problem=problem,
                            axes=[(a, axis_label(a)) for a in AXES], axis_label=axis_label,
                            enough_data=enough_data), 400 if problem else 200
+
+
+def too_many_rows(data, rows, cols):
+    """Why a table of two attributes that vary within a day is not computed for this
+    scope (it would read more than ``CROSSTAB_ROW_LIMIT`` responses), or None."""
+    limit = current_app.config.get("CROSSTAB_ROW_LIMIT", 250_000)
+    if not isinstance(data, TallyData) or rows in PSU_DOMAINS or cols in PSU_DOMAINS \
+            or data.n <= limit:
+        return None
+    return _("A table of %(rows)s by %(cols)s is computed from every single response, and "
+             "this unit and period hold %(n)s responses (at most %(limit)s). Choose a "
+             "smaller unit or a shorter period, or cross one of the two with unit, service "
+             "point, sector, month or quarter.", rows=axis_label(rows), cols=axis_label(cols),
+             n=whole(data.n), limit=whole(limit))
 
 
 def names_for(unit, axis, keys, lang):
