@@ -155,6 +155,30 @@ def test_a_backlog_is_left_to_the_command_and_pages_keep_their_figures(demo, ctx
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
 
 
+def test_a_page_does_not_wait_for_another_refresh(demo):
+    """The timer's long refresh (a rebuild, a bulk load's backlog) holds the lock: a page
+    does not queue behind it (gunicorn would kill the worker after 60 s) but reads the
+    tallies as they are; the command itself waits its turn."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no advisory lock (one writer at a time anyway)")
+    ward = demo["P-ANHOA"]
+    response = db.session.scalars(sa.select(Response).where(Response.unit_id == ward.id)
+                                  .limit(1)).one()
+    response.quarantined = True   # a change waiting to be counted
+    db.session.commit()
+    other = db.engine.connect()
+    transaction = other.begin()
+    other.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": tally.LOCK_KEY})
+    try:
+        assert tally.refresh(limit=10**6, force=True) is None   # at once, nothing done
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty)) > 0
+    finally:
+        transaction.rollback()
+        other.close()
+    assert tally.refresh(limit=10**6, force=True) >= 1            # the lock is free again
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(TallyDirty))
+
+
 def test_a_new_layout_rebuilds_the_tallies(demo):
     ward = demo["P-ANHOA"]
     before = analyze_scope(load_scope(ward, "sipas-counter")).domains[0]

@@ -157,8 +157,8 @@ def refresh(limit=None, force=False):
             if not stale and look.scalar(sa.select(TallyDirty.day).limit(1)) is None:
                 return 0   # the usual case: nothing changed since the last refresh
         with (nullcontext(db.session.connection()) if inside else db.engine.begin()) as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            if connection.dialect.name == "postgresql" and not locked(connection, limit):
+                return None   # a page does not wait for another refresh (the timer's rebuild)
             layouts, stale = check_layouts(connection)
             if limit is not None and (stale or backlog(connection) > limit):
                 return None   # a backlog: left to `hailong tally refresh`, nothing changed
@@ -182,6 +182,17 @@ def refresh(limit=None, force=False):
         if done and not inside:
             see_new_tallies()
         return done
+
+
+def locked(connection, limit):
+    """Take the refresh's lock for this transaction: the command waits for it; a page
+    (``limit`` set) only tries, so it never waits minutes behind a rebuild or a bulk
+    load's backlog and reads the tallies as they are."""
+    if limit is None:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        return True
+    return bool(connection.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                  {"k": LOCK_KEY}))
 
 
 def see_new_tallies():
