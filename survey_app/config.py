@@ -94,10 +94,11 @@ class Config:
     TALLY_REFRESH_SECONDS = int(os.environ.get("HAILONG_TALLY_REFRESH_SECONDS", "20"))
     TALLY_SYNC_LIMIT = int(os.environ.get("HAILONG_TALLY_SYNC_LIMIT", "200000"))
     TALLY_PUBLIC_SYNC_LIMIT = int(os.environ.get("HAILONG_TALLY_PUBLIC_SYNC_LIMIT", "20000"))
-    #: A crosstab of two attributes that vary within a day (channel x sex) reads every
-    #: response of its scope (no tally holds such pairs): at most this many, about 10 s
-    #: on 2 cores, well inside gunicorn's 60 s; a larger scope is asked to narrow down.
-    CROSSTAB_ROW_LIMIT = int(os.environ.get("HAILONG_CROSSTAB_ROW_LIMIT", "250000"))
+    #: Responses a request may read one by one: a crosstab of two attributes that vary
+    #: within a day (channel x sex; no tally holds such pairs), or any page while its
+    #: tallies wait for a rebuild. About 10 s on 2 cores, well inside gunicorn's 60 s; a
+    #: larger scope is asked to narrow down (crosstab) or to come back (503).
+    ROW_READ_LIMIT = int(os.environ.get("HAILONG_ROW_READ_LIMIT", "250000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")

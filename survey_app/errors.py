@@ -69,10 +69,22 @@ def render_error(status, title=None, text=None):
 
 
 def register(app):
+    from survey_app.services.tally_scope import Rebuilding  # noqa: PLC0415 - the CLI starts lean
+
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
         return render_error(400, _("The form expired"),
                             _("Please go back, reload the page and try again."))
+
+    @app.errorhandler(Rebuilding)
+    def tallies_rebuilding(_exc):
+        text = _("The figures are being recomputed after an update. Please try again in a "
+                 "few minutes.")
+        if wants_json():
+            body = jsonify(error=api_code(503), message=text), 503
+        else:
+            body = render_error(503, _("Temporarily unavailable"), text)
+        return (*body, {"Retry-After": str(Rebuilding.retry_after)})
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

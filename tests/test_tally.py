@@ -5,6 +5,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from survey_app.cli import main
 from survey_app.extensions import db
@@ -189,6 +190,29 @@ def test_a_new_layout_rebuilds_the_tallies(demo):
     after = analyze_scope(load_scope(ward, "sipas-counter")).domains[0]
     assert after.n == before.n and after.estimates[0].se == pytest.approx(before.estimates[0].se)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PsuTally)) > 0
+
+
+def test_while_tallies_wait_for_a_rebuild_a_large_scope_is_not_read_row_by_row(
+        demo, ctx, client, monkeypatch):
+    """After an upgrade that changes what the tallies hold, pages do not rebuild them
+    (the timer or the upgrade's `hailong tally refresh` does): a small scope is read from
+    its responses meanwhile, a large one answers 503 with a message, never a worker
+    reading millions of rows."""
+    from survey_app.services.results import clear_public_cache
+
+    monkeypatch.setitem(ctx.config, "TALLY_PUBLIC_SYNC_LIMIT", 10)
+    db.session.execute(sa.update(TallyState).values(layout="old"))
+    db.session.commit()
+    clear_public_cache()
+    monkeypatch.setitem(ctx.config, "ROW_READ_LIMIT", 10**6)
+    small = client.get("/p/P-ANHOA.json")
+    assert small.status_code == 200 and small.get_json()["results"]
+    monkeypatch.setitem(ctx.config, "ROW_READ_LIMIT", 10)
+    page = client.get("/p/TPD")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "60"
+    assert "Số liệu đang được tính lại" in page.get_data(as_text=True)
+    assert CliRunner().invoke(main, ["tally", "refresh"]).exit_code == 0  # the rebuild
+    assert client.get("/p/TPD").status_code == 200
 
 
 def test_tallies_are_small(demo):

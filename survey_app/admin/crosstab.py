@@ -1,6 +1,6 @@
 """Staff: a two-way table of the main index (e.g. sector × age band), each cell with its
 confidence interval and the publication rule."""
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -16,7 +16,7 @@ from survey_app.models import Unit
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months, parse_period
 from survey_app.services.results import breakdown_names, instruments_in_scope, root_code
-from survey_app.services.tally_scope import PSU_DOMAINS, TallyData
+from survey_app.services.tally_scope import PSU_DOMAINS, TallyData, row_limit
 
 AXES = BREAKDOWNS + ("month", "quarter")
 
@@ -68,8 +68,8 @@ def show_crosstab(unit_id):
 
 def too_many_rows(data, rows, cols):
     """Why a table of two attributes that vary within a day is not computed for this
-    scope (it would read more than ``CROSSTAB_ROW_LIMIT`` responses), or None."""
-    limit = current_app.config.get("CROSSTAB_ROW_LIMIT", 250_000)
+    scope (it would read more than ``ROW_READ_LIMIT`` responses), or None."""
+    limit = row_limit()
     if not isinstance(data, TallyData) or rows in PSU_DOMAINS or cols in PSU_DOMAINS \
             or data.n <= limit:
         return None

@@ -148,8 +148,10 @@ def feed_responses(code, fmt):
     headers = feed_headers(fmt, f"responses-{unit.code}-{period.label}")
     path = unit.path
 
+    limit = tally.sync_limit()   # read in the request: the body is sent after it
+
     def pieces():
-        tally.refresh()   # the design's cell sizes come from the tallies
+        tally.refresh(limit=limit)   # the design's cell sizes come from the tallies
         # a connection of the stream's own: the body is sent after the request's session
         with read_replica.engine_for_reads(db.engine).connect() as connection:
             rows = export.iter_rows(connection, path, instrument, period.start, period.end)

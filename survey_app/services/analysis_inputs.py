@@ -9,7 +9,6 @@ from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app, has_request_context
 
 from analysis import CIMethod, contrasts_for, estimate_indices
 from analysis.psu_sums import SplitCells, estimate_from_parts, estimate_from_psus
@@ -23,7 +22,7 @@ from survey_app.models import (
     ServicePoint,
     Unit,
 )
-from survey_app.services import instrument_store, org, packing, survey_design, tally_scope
+from survey_app.services import instrument_store, org, packing, survey_design, tally, tally_scope
 
 DOMAINS = ("unit", "service_point", "sector", "channel", "month", "quarter", "verified",
            "procedure", "respondent_type", "sex", "age_band")
@@ -100,23 +99,11 @@ def load_scope(scope, instrument_code, start: datetime | None = None,
     or its responses (``ScopeData``) with ``rows=True`` or when the tallies cannot serve
     it. Both give the same figures (``analysis.psu_sums``); see ``load_rows``."""
     if not rows:
-        data = tally_scope.load(scope, instrument_code, start, end, lang, limit=sync_limit())
+        data = tally_scope.load(scope, instrument_code, start, end, lang, limit=tally.sync_limit())
         if data is not None:
             return replace(data, rows=lambda: load_rows(scope, instrument_code, start, end,
                                                         lang))
     return load_rows(scope, instrument_code, start, end, lang)
-
-
-def sync_limit():
-    """How much counting a page may do before it reads the tallies (``tally.refresh``):
-    less for anonymous pages, none outside requests' limits for the CLI (all of it)."""
-    if not has_request_context():
-        return None
-    from flask_login import current_user  # noqa: PLC0415
-
-    signed_in = getattr(current_user, "is_authenticated", False)
-    return current_app.config.get("TALLY_SYNC_LIMIT" if signed_in else "TALLY_PUBLIC_SYNC_LIMIT",
-                                  20_000)
 
 
 def load_rows(scope, instrument_code, start: datetime | None = None,

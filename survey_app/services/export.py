@@ -172,7 +172,7 @@ def stream_csv(scope_path, instrument, start=None, end=None):
     a streamed body is sent after Flask-SQLAlchemy has removed that session. The
     connection goes back to the pool when the stream ends or is closed (client gone).
     """
-    tally.refresh()   # the design's cell sizes come from the tallies
+    tally.refresh(limit=tally.sync_limit())   # the design's cell sizes come from the tallies
     with read_replica.engine_for_reads(db.engine).connect() as connection:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -201,7 +201,7 @@ def write_file(scope_path, instrument, fmt, path, start=None, end=None):
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     path = Path(path)
-    tally.refresh()   # the design's cell sizes come from the tallies
+    tally.refresh(limit=tally.sync_limit())   # the design's cell sizes come from the tallies
     if fmt == "csv":
         count = 0
         with db.engine.connect() as connection, path.open("w", encoding="utf-8",

@@ -149,7 +149,7 @@ def cells_for(point_ids, version_ids, session=None):
     from survey_app.services import tally  # noqa: PLC0415 - tally uses this module
 
     if session is None:
-        tally.refresh()
+        tally.refresh(limit=tally.sync_limit())
     instrument_ids = (session or db.session).scalars(
         sa.select(InstrumentVersion.instrument_id).where(InstrumentVersion.id.in_(version_ids))
         .distinct()).all()

@@ -22,7 +22,7 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from analysis import contrasts_for
@@ -193,6 +193,18 @@ def locked(connection, limit):
         return True
     return bool(connection.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:k)"),
                                   {"k": LOCK_KEY}))
+
+
+def sync_limit():
+    """How much counting a request may do before it reads the tallies (``refresh``'s
+    ``limit``): less for anonymous pages; None outside requests (the CLI does it all)."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user  # noqa: PLC0415
+
+    signed_in = getattr(current_user, "is_authenticated", False)
+    return current_app.config.get("TALLY_SYNC_LIMIT" if signed_in else "TALLY_PUBLIC_SYNC_LIMIT",
+                                  20_000)
 
 
 def see_new_tallies():

@@ -13,6 +13,8 @@ from datetime import date
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
+from werkzeug.exceptions import ServiceUnavailable
 
 from analysis import contrasts_for
 from analysis.design import Design
@@ -35,6 +37,24 @@ from survey_app.services import instrument_store, org, survey_design, tally, tal
 
 #: Domains that are functions of the PSU (and so unions of cells).
 PSU_DOMAINS = ("unit", "service_point", "sector", "month", "quarter")
+
+
+class Rebuilding(ServiceUnavailable):
+    """The scope's tallies wait for a rebuild (``hailong tally refresh``) and the scope is
+    too large to read from its responses in a request: 503, try again in a few minutes."""
+
+    retry_after = 60
+
+
+def row_limit():
+    """Responses a request may read one by one (``ROW_READ_LIMIT``)."""
+    return current_app.config.get("ROW_READ_LIMIT", 250_000)
+
+
+def stale_size(scoped):
+    """Responses of the scope by its tallies as they are (before the rebuild)."""
+    return sum(r[3] for r in db.session.execute(
+        scoped.days(PsuTally, blob=PsuTally.responses)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,10 +91,12 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
     layout = tally.cached_layout(instrument_id, instrument_code)
     stored = db.session.scalar(sa.select(TallyState.layout).where(
         TallyState.instrument_id == instrument_id))
-    if stored != layout.digest:
-        return None
     provinces = tuple(org.provinces_for(scope))  # one shard per province on Citus
     scoped = Scoped(instrument_id, scope.path, start, end, provinces)
+    if stored != layout.digest:   # to be rebuilt (a release or a questionnaire changed)
+        if limit is not None and stale_size(scoped) > row_limit():
+            raise Rebuilding()
+        return None   # small enough to read from the responses meanwhile
     rows = db.session.execute(scoped.days(PsuTally).order_by(
         PsuTally.service_point_id, PsuTally.day)).all()
     point_id = np.asarray([r[1] for r in rows], dtype=np.int64)

@@ -75,12 +75,12 @@ def test_the_two_way_table(profiled, client, login, make_user):
 def test_a_table_that_would_read_too_many_responses_says_how_to_narrow_it(
         profiled, client, login, make_user, ctx, monkeypatch):
     """Sex by age band reads every response (no tally holds such pairs): past
-    CROSSTAB_ROW_LIMIT the page says so instead of reading them; a pair with a PSU
+    ROW_READ_LIMIT the page says so instead of reading them; a pair with a PSU
     attribute (sector, from the tallies) is still shown."""
     from survey_app.services import tally
 
     tally.refresh(force=True)  # as the deploy's timer does (a page leaves a rebuild to it)
-    monkeypatch.setitem(ctx.config, "CROSSTAB_ROW_LIMIT", 100)
+    monkeypatch.setitem(ctx.config, "ROW_READ_LIMIT", 100)
     login(make_user(role=Role.ANALYST, unit=profiled))
     page = client.get(f"/admin/units/{profiled.id}/crosstab?period=2026-03&rows=sex"
                       "&cols=age_band")
