@@ -1,5 +1,6 @@
 """Tallies (services/tally.py): the same figures as the responses, kept current."""
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 from survey_app.cli import main
 from survey_app.extensions import db
 from survey_app.models import PsuTally, Response, TallyDirty, TallyState
-from survey_app.services import tally, tally_scope
+from survey_app.services import analysis_inputs, tally, tally_scope
 from survey_app.services.analysis_inputs import analyze_labels, analyze_scope, load_scope
 from survey_app.services.periods import last_twelve_months
 from survey_app.services.results import instruments_in_scope
@@ -93,6 +94,47 @@ def test_key_drivers_from_the_tallies_equal_those_of_the_responses(demo):
             for name in ("importance", "se", "ci_low", "ci_high"):
                 assert getattr(y, name) == pytest.approx(getattr(x, name), rel=1e-9, abs=1e-9)
     assert found >= 1  # the province (the smaller units are refused alike, checked above)
+
+
+@pytest.mark.parametrize("same_day", [False, True])
+def test_a_point_that_changed_unit_within_a_month_still_reads_no_response(demo, same_day):
+    """A reorganisation moves a counter to another unit at noon, in the middle of a month:
+    that day (a PSU) and that month's cell then belong to two units, and a breakdown by
+    unit takes part of both. The day's rows and the cell's Gram rows are kept per unit, so
+    the figures still come from the tallies, equal to the responses'."""
+    from datetime import timedelta
+
+    from survey_app.models import ServicePoint
+    from tests.responses import add_responses
+
+    period = last_twelve_months()
+    point = db.session.scalars(sa.select(ServicePoint).where(
+        ServicePoint.unit_id == demo["P-ANHOA"].id)).first()
+    month = period.end - timedelta(days=45)
+    busy = {d.date() if hasattr(d, "date") else d for d in db.session.scalars(
+        sa.select(PsuTally.day).where(PsuTally.service_point_id == point.id))}
+    free = next(month + timedelta(days=i) for i in range(28)
+                if (month + timedelta(days=i)).date() not in busy
+                and (month + timedelta(days=i)).month == month.month)
+    if same_day:
+        add_responses(point, free, 5, 4, days=0.1)    # the morning, to the old unit
+    point.unit_id, point.code = demo["X-TANPHU"].id, "MOVED"   # now serves another commune
+    db.session.commit()
+    add_responses(point, free + timedelta(hours=5), 12, 2, days=0.2)   # the afternoon
+
+    def no_rows():
+        pytest.fail("the responses were read")
+
+    for by in ((), ("unit",), ("unit", "month"), ("unit", "channel"), ("service_point",),
+               ("sector",), ("channel",)):
+        fast = load_scope(demo["TPD"], "sipas-counter", period.start, period.end)
+        rows = load_scope(demo["TPD"], "sipas-counter", period.start, period.end, rows=True)
+        assert isinstance(fast, tally_scope.TallyData) and fast.split_days == same_day
+        assert fast.n == rows.n
+        same(analyze_scope(rows, by), analyze_scope(replace(fast, rows=no_rows), by))
+    if not same_day:   # the cell, not a day, is split: the path this case is about
+        with pytest.raises(analysis_inputs.SplitCells):
+            analysis_inputs._analyze(fast, ("unit",), analysis_inputs.CIMethod.LOGIT, 0.95)
 
 
 def test_two_attributes_within_a_day_are_computed_from_the_responses(demo):

@@ -183,10 +183,13 @@ def analyze_scope(data, by=(), ci=CIMethod.LOGIT, level=0.95):
             return analyze_scope(data.rows(), by, ci, level)
         if inside:
             return _analyze_parts(data, by, inside[0], ci, level)
+        if data.split_days and {"unit", "service_point"} & set(by):   # a PSU of two units
+            # (a point is named with its unit: "P-ANHOA/CT")
+            return _analyze_split(data.by_unit(), by, data.contrasts, ci, level)
         try:
             return _analyze(data, by, ci, level)
-        except SplitCells:   # a point that changed unit within a month
-            return analyze_scope(data.rows(), by, ci, level)
+        except SplitCells:   # a point that changed unit within a month: cells by unit
+            return _analyze_split(data.by_unit(), by, data.contrasts, ci, level)
     return _analyze(data, by, ci, level)
 
 
@@ -198,7 +201,11 @@ def _joined(attributes, by):
 def _analyze_parts(data, by, dimension, ci, level):
     """Domains by one attribute that varies within a day (and PSU attributes), from the
     tallies split by it (``analysis.psu_sums.estimate_from_parts``)."""
-    parts = data.parts(dimension)
+    return _analyze_split(data.parts(dimension), by, data.contrasts, ci, level)
+
+
+def _analyze_split(parts, by, contrasts, ci, level):
+    """Domains that take parts of PSUs or of cells (``tally_scope.Parts``)."""
     labels = _joined(parts.attributes, by)
     if not len(labels):
         raise ValueError("no responses in this scope and period")
@@ -206,7 +213,7 @@ def _analyze_parts(data, by, dimension, ci, level):
     gram_domain = np.searchsorted(uniques, _joined(parts.gram_attributes, by))
     sums = replace(parts.sums, gram_domain=gram_domain.astype(np.int64))
     keys = [tuple(u.split("\x1f")) for u in uniques]
-    return estimate_from_parts(sums, data.contrasts, domain.reshape(-1), keys, ci, level)
+    return estimate_from_parts(sums, contrasts, domain.reshape(-1), keys, ci, level)
 
 
 def _analyze(data, by, ci, level):

@@ -70,6 +70,10 @@ class TallyData:
     rows: object = field(default=None)   # () -> ScopeData (two attributes within a day)
     drivers: object = field(default=None)  # () -> (factors, ClusterGrams) or None
     extras: object = field(default=None)   # () -> {item code: (P, EXTRA_WIDTH) counts}
+    by_unit: object = field(default=None)  # () -> Parts: the PSUs, Gram rows per unit
+    #: a PSU holds two units' responses (a point moved that day): its ``unit`` attribute
+    #: is the first's, so a domain by unit goes through ``by_unit``
+    split_days: bool = False
     parts: object = field(default=None)  # dimension -> Parts (one attribute within a day)
 
     @property
@@ -99,28 +103,38 @@ def load(scope, instrument_code, start=None, end=None, lang=None, limit=None):
         return None   # small enough to read from the responses meanwhile
     rows = db.session.execute(scoped.days(PsuTally).order_by(
         PsuTally.service_point_id, PsuTally.day)).all()
-    point_id = np.asarray([r[1] for r in rows], dtype=np.int64)
-    days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
-    psu_keys = point_id * 100_000 + days.astype(np.int64)
-    if len(np.unique(psu_keys)) != len(rows):
-        return None   # a point's day split between units: the rows know which is which
-    sums = tally_rows.decode_sums([r[3] for r in rows], layout.width)
+    row_point = np.asarray([r[1] for r in rows], dtype=np.int64)
+    row_days = np.asarray([tally._as_date(r[2]) for r in rows], dtype="datetime64[D]")
+    psu_keys, psu_of_row = np.unique(row_point * 100_000 + row_days.astype(np.int64),
+                                     return_inverse=True)
+    psu_of_row = psu_of_row.reshape(-1)
+    row_sums = tally_rows.decode_sums([r[3] for r in rows], layout.width)
+    # a point's day split between two units (it moved that day): one PSU, two rows
+    split_days = len(psu_keys) < len(rows)
+    first = np.unique(psu_of_row, return_index=True)[1]
+    sums = np.zeros((len(psu_keys), layout.width), dtype=np.int64)
+    np.add.at(sums, psu_of_row, row_sums)
+    point_id, days = row_point[first], row_days[first]
     facts = survey_design.tally_facts(sorted(set(point_id.tolist())), instrument_id)
     months = days.astype("datetime64[M]")
     design, cell, weight, weighting = psu_design(point_id, months, facts)
     cell_of = dict(zip((point_id * 10_000 + months.astype(np.int64)).tolist(), cell.tolist(),
                        strict=True))
     grams = np.zeros((len(weight), 2 * layout.k, 2 * layout.k), dtype=np.int64)
-    for row in db.session.execute(scoped.months(CellTally)):
+    cell_rows = db.session.execute(scoped.months(CellTally)).all()   # per cell and unit
+    for row in cell_rows:
         c = cell_of.get(row[1] * 10_000 + month_number(row[2]))
         if c is not None:
             grams[c] += tally_rows.decode_grams([row[3]], layout.k)[0]
     data = TallyData(PsuSums(sums, cell, weight, grams, design), contrasts,
-                     attributes_of(rows, days), days.astype("datetime64[s]"), weighting,
-                     int(sums[:, 0].sum()))
-    psu_of = dict(zip(psu_keys.tolist(), range(len(rows)), strict=True))
+                     attributes_of([rows[i] for i in first], days),
+                     days.astype("datetime64[s]"), weighting, int(sums[:, 0].sum()),
+                     split_days=split_days)
+    psu_of = dict(zip(psu_keys.tolist(), range(len(psu_keys)), strict=True))
     return replace(data, parts=lambda dimension: load_parts(
         data, scoped, layout, dimension, psu_of, cell_of),
+        by_unit=lambda: unit_parts(data, (row_sums, psu_of_row, attributes_of(rows, row_days)),
+                                   cell_rows, layout, cell_of),
         drivers=lambda: load_drivers(data, scoped, layout, psu_of),
         extras=lambda: load_extras(data, scoped, layout, psu_of))
 
@@ -244,7 +258,7 @@ def load_extras(data, scoped, layout, psu_of):
         return {}
     psu, blobs = _psu_blobs(data, scoped, PsuTally.extras, psu_of)
     counts = np.zeros((len(data.weights), len(layout.extras), tally_rows.EXTRA_WIDTH), np.int64)
-    counts[psu] = tally_rows.decode_extras(blobs, len(layout.extras))
+    np.add.at(counts, psu, tally_rows.decode_extras(blobs, len(layout.extras)))
     return {code: counts[:, j] for j, (code, _slot) in enumerate(layout.extras)}
 
 
@@ -256,13 +270,34 @@ def load_drivers(data, scoped, layout, psu_of):
     psu, blobs = _psu_blobs(data, scoped, PsuTally.drivers, psu_of)
     k = layout.factors
     grams = np.zeros((len(data.weights), k + 2, k + 2))
-    grams[psu] = tally_rows.decode_drivers(blobs, k)
+    np.add.at(grams, psu, tally_rows.decode_drivers(blobs, k))   # a split day: two rows
     counts = np.rint(grams[:, 0, 0]).astype(np.int64)
     factors = [(code, name) for code, name, level in zip(
         data.contrasts.codes, data.contrasts.names, data.contrasts.levels, strict=True)
         if level == "factor"]
     return factors, ClusterGrams(grams * data.weights[:, None, None], counts,
                                  data.attributes["service_point"])
+
+
+def unit_parts(data, unit_rows, cell_rows, layout, cell_of):
+    """``data``'s PSUs split by unit (``unit_rows``: the stored rows' sums, their PSU and
+    attributes; one row per PSU but where a point moved that day), with the Gram rows of
+    each cell kept per unit: for domains by unit when a service point changed unit within
+    a month (the domain then takes part of a cell, ``analysis.psu_sums.SplitCells``)."""
+    months = np.asarray([tally._as_date(r[2]) for r in cell_rows], dtype="datetime64[D]")
+    gram_cell = np.asarray([cell_of.get(r[1] * 10_000 + month_number(r[2]), -1)
+                            for r in cell_rows], dtype=np.int64)
+    kept = gram_cell >= 0
+    gram_attributes = {name: values[kept]
+                       for name, values in attributes_of(cell_rows, months).items()}
+    matrices = tally_rows.decode_grams([r[3] for r, keep in zip(cell_rows, kept, strict=True)
+                                        if keep], layout.k)
+    base = data.sums
+    sums, psus, attributes = unit_rows
+    part_sums = PartSums(sums, psus, base.sums[:, 0], base.cell, base.weight, matrices,
+                         gram_cell[kept], np.zeros(int(kept.sum()), dtype=np.int64),
+                         base.design)
+    return Parts(part_sums, attributes, gram_attributes)
 
 
 def psu_design(point_id, months, facts):
