@@ -11,9 +11,10 @@ from analysis.compare import rank_intervals
 from analysis.publication import enough_data
 from analysis.shares import mean, mean_of_sums, share, share_of_counts
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response, ServicePoint, Unit
+from survey_app.models import Response, Unit
 from survey_app.services import packing, tally_rows
 from survey_app.services.analysis_inputs import analyze_scope, load_scope
+from survey_app.services.dashboard import response_rate
 from survey_app.services.results import breakdown_names, root_code
 from survey_app.services.tally_scope import TallyData
 from survey_app.services.targets import Internal, sources_for, table_rows, tables_of, target_row
@@ -188,12 +189,7 @@ def method_of(data, unit, period):
             channels[channel] = channels.get(channel, 0) + 1
         verified = int((data.attributes["verified"] == "verified").sum())
         clusters = len(set(data.psu_labels.tolist()))
-    issued, used = db.session.execute(
-        sa.select(sa.func.count(Invitation.id), sa.func.count(Invitation.used_at))
-        .join(ServicePoint, ServicePoint.id == Invitation.service_point_id)
-        .join(Unit, Unit.id == ServicePoint.unit_id)
-        .where(Unit.path.startswith(unit.path), Invitation.created_at >= period.start,
-               Invitation.created_at < period.end)).one()
+    invitations = response_rate(unit, period)
     kish = float((counts * weights).sum() ** 2 / (counts * weights ** 2).sum()) \
         if len(weights) else 0.0
     return Method(
@@ -203,7 +199,7 @@ def method_of(data, unit, period):
         weight_min=float(weights.min()) if len(weights) else 0.0,
         weight_max=float(weights.max()) if len(weights) else 0.0,
         kish_n=kish, channels=channels, verified=verified,
-        invitations=int(issued), invitations_used=int(used))
+        invitations=int(invitations.issued), invitations_used=int(invitations.answered))
 
 
 def gather(unit, instrument, period, lang):
